@@ -1,0 +1,45 @@
+package dev.grpcloop.adapter;
+
+import io.grpc.Metadata;
+
+/**
+ * What every blocking server handler can see of its own call, whatever its kind: the request
+ * headers, the response headers and trailers, and whether the client still wants an answer.
+ *
+ * <p>The handler runs inside the call's {@link io.grpc.Context}: {@code Context.current()} carries
+ * the call's deadline and cancellation, so calls the handler makes to other services inherit both.
+ *
+ * <p>Thread safety: every method may be called from any thread while the handler runs. After the
+ * handler has returned, the call is closed and the methods that change it throw {@link
+ * IllegalStateException}.
+ */
+public interface ServerCallScope {
+
+  /** The headers the client sent with the call. Never blocks. */
+  Metadata requestHeaders();
+
+  /**
+   * Sends the response headers now. Optional: without it, empty headers go out before the first
+   * message, or with the status if there is none. Never blocks.
+   *
+   * @throws IllegalStateException if headers were already sent (by this method or by a first
+   *     {@code send}), or the call is closed
+   */
+  void sendHeaders(Metadata headers);
+
+  /**
+   * Adds entries to the trailers that go out with the call's status when the handler returns or
+   * throws. May be called many times; the entries accumulate. If the handler throws a {@link
+   * io.grpc.StatusException} with trailers of its own, both sets are sent. Never blocks.
+   *
+   * @throws IllegalStateException if the call is closed
+   */
+  void setTrailers(Metadata trailers);
+
+  /**
+   * Whether the call was cancelled: the client cancelled it or went away, or its deadline passed.
+   * Once true, {@code recv} and {@code send} throw, and nothing more reaches the client. Never
+   * blocks.
+   */
+  boolean isCancelled();
+}

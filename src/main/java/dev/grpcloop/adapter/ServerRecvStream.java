@@ -1,0 +1,33 @@
+package dev.grpcloop.adapter;
+
+import io.grpc.StatusException;
+
+/**
+ * The receiving half of a server call: the client's messages, one {@link #recv} at a time. Given
+ * to client-streaming handlers; bidirectional handlers get it as part of {@link ServerStream}.
+ *
+ * <p>Thread safety, as in grpc-go: one thread may call {@code recv} while another sends, but two
+ * threads must not call {@code recv} at the same time; if they do, the second gets an {@link
+ * IllegalStateException}.
+ *
+ * @param <ReqT> the client's message type
+ */
+public interface ServerRecvStream<ReqT> extends ServerCallScope {
+
+  /**
+   * Returns the client's next message, or {@code null} once the client has finished sending
+   * (end-of-stream, Go's {@code io.EOF}). Blocks until one of these, or an error.
+   *
+   * <p>Messages are requested from the transport only as this method consumes them, a small
+   * window ahead, so a client that floods the server cannot grow its memory.
+   *
+   * @return the next message, or null at a clean end of the client's stream
+   * @throws StatusException if the call was cancelled, its deadline passed, or the transport
+   *     failed: {@code CANCELLED} or {@code DEADLINE_EXCEEDED}. Thrown promptly, with any messages
+   *     still buffered dropped; let it propagate out of the handler.
+   * @throws InterruptedException if the calling thread is interrupted while waiting
+   * @throws IllegalStateException if called again after it returned null, after the call was
+   *     closed, or by a second thread while another is inside it
+   */
+  ReqT recv() throws InterruptedException, StatusException;
+}

@@ -1,0 +1,31 @@
+package dev.grpcloop.adapter;
+
+import io.grpc.StatusException;
+
+/**
+ * The sending half of a server call: messages to the client, one {@link #send} at a time. Given to
+ * server-streaming handlers; bidirectional handlers get it as part of {@link ServerStream}.
+ *
+ * <p>Thread safety, as in grpc-go: one thread may call {@code send} while another receives, but two
+ * threads must not call {@code send} at the same time; if they do, the second gets an {@link
+ * IllegalStateException}.
+ *
+ * @param <RespT> the server's message type
+ */
+public interface ServerSendStream<RespT> extends ServerCallScope {
+
+  /**
+   * Sends one message to the client. Blocks while the transport is not ready to take it (gRPC's
+   * {@code isReady} is false: the client reads slower than the handler sends), so memory stays
+   * bounded. Wakes when the transport is ready again, or when the call is cancelled.
+   *
+   * @param message the message; not null
+   * @throws StatusException if the call was cancelled, or its deadline passed, before or while
+   *     waiting: {@code CANCELLED} or {@code DEADLINE_EXCEEDED}. Let it propagate out of the
+   *     handler.
+   * @throws InterruptedException if the calling thread is interrupted while waiting
+   * @throws IllegalStateException if called after the handler returned, by a second thread while
+   *     another is inside it, or by a client-streaming handler (which answers by returning)
+   */
+  void send(RespT message) throws InterruptedException, StatusException;
+}
