@@ -1,0 +1,12 @@
+package dev.grpcloop.echo;
+
+import dev.grpcloop.serving.ExampleServer;
+
+/** Serves {@link EchoService}. Usage: {@code EchoServer [--port N]} (default 50051; 0 picks one). */
+public final class EchoServer {
+  private EchoServer() {}
+
+  public static void main(String[] args) throws Exception {
+    ExampleServer.run("echo", args, new EchoService());
+  }
+}

@@ -1,0 +1,86 @@
+package dev.grpcloop.serving;
+
+import io.grpc.BindableService;
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What every example server shares: a {@code --port N} option (default 50051, 0 picks a free
+ * port), one line on standard output once it listens, and a graceful stop on SIGTERM or Ctrl-C.
+ */
+public final class ExampleServer {
+  private ExampleServer() {}
+
+  /** The port examples listen on unless told otherwise. */
+  public static final int DEFAULT_PORT = 50051;
+
+  /** How long in-flight calls may run on after a stop is asked for, before they are cancelled. */
+  public static final long GRACE_SECONDS = 5;
+
+  /** Starts the services, prints the port, and blocks until the JVM is asked to stop. */
+  public static void run(String name, String[] args, BindableService... services)
+      throws IOException, InterruptedException {
+    Server server = start(port(args), services);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stopGracefully(server)));
+    System.out.println(name + " server listening on port " + server.getPort());
+    System.out.flush();
+    server.awaitTermination();
+  }
+
+  /**
+   * Builds and starts a server in the configuration this project recommends for services bound
+   * with the adapter: grpc's callbacks run on the transport thread ({@code directExecutor}), which
+   * is safe because the adapter's callbacks never block.
+   */
+  public static Server start(int port, BindableService... services) throws IOException {
+    ServerBuilder<?> builder =
+        Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create()).directExecutor();
+    for (BindableService service : services) {
+      builder.addService(service);
+    }
+    return builder.build().start();
+  }
+
+  /** Refuses new calls, lets in-flight ones finish for a grace period, then cancels the rest. */
+  public static void stopGracefully(Server server) {
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(GRACE_SECONDS, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+        server.awaitTermination(GRACE_SECONDS, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The value of {@code --port N} or {@code --port=N}, or the default. */
+  public static int port(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--port") && i + 1 < args.length) {
+        return parsePort(args[i + 1]);
+      }
+      if (args[i].startsWith("--port=")) {
+        return parsePort(args[i].substring("--port=".length()));
+      }
+    }
+    return DEFAULT_PORT;
+  }
+
+  private static int parsePort(String value) {
+    try {
+      int port = Integer.parseInt(value);
+      if (port >= 0 && port <= 65535) {
+        return port;
+      }
+    } catch (NumberFormatException e) {
+      // fall through to the message below
+    }
+    throw new IllegalArgumentException("--port takes a number from 0 to 65535, not " + value);
+  }
+}
