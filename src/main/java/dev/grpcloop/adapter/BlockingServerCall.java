@@ -268,5 +268,16 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
       }
       fail(status.asException(), true);
     }
+
+    @Override
+    public void onComplete() {
+      // Normally the handler closed the call first, and this changes nothing. But grpc also ends a
+      // call by itself, for example when a request cannot be parsed: then the client already has
+      // its status, and the handler, perhaps waiting in recv, must hear of it or wait forever.
+      if (!closedByThisSide()) {
+        fail(Status.CANCELLED.withDescription("grpc ended the call before the handler did")
+            .asException(), true);
+      }
+    }
   }
 }

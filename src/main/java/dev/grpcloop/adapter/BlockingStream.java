@@ -184,6 +184,16 @@ abstract class BlockingStream<InT, OutT> {
     }
   }
 
+  /** Whether this side has closed the call. */
+  final boolean closedByThisSide() {
+    lock.lock();
+    try {
+      return closed;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   // ---- the blocking operations ----
 
   /**
