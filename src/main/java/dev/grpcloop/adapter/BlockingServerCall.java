@@ -16,8 +16,10 @@ import java.util.logging.Logger;
  * side, the handler's thread on the other. Package-private: handlers see it through {@link
  * ServerStream} and its halves.
  *
- * <p>The handler's thread closes the call exactly once, when the handler finishes, whatever the way
- * it finishes. The listener only records events and wakes waiters.
+ * <p>The handler's thread closes the call when the handler finishes, whatever the way it finishes:
+ * exactly once, unless grpc has already ended the call (cancelled it, or closed it by itself), when
+ * there is nobody left to send a status to and the call is not closed again. The listener only
+ * records events and wakes waiters.
  */
 final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
     implements ServerStream<ReqT, RespT> {
@@ -212,7 +214,10 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
     return Status.UNKNOWN.withDescription("Application error processing RPC");
   }
 
-  /** Closes grpc's call once; later calls do nothing. Wakes any thread left in recv or send. */
+  /**
+   * Closes grpc's call once, unless grpc has already ended it; later calls do nothing. Wakes any
+   * thread left in recv or send.
+   */
   private void close(Status status, Metadata errorTrailers) {
     callLock.lock();
     try {
@@ -222,6 +227,12 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
       phase = Phase.CLOSED;
       Metadata all = merge(merge(new Metadata(), trailers), errorTrailers);
       trailers = null;
+      if (failure() != null) {
+        // grpc ended the call already, and told the client how. A status sent now can only race
+        // the transport's own: on Netty, for a request over the size limit, it replaced the
+        // client's RESOURCE_EXHAUSTED with CANCELLED, and at times failed the whole connection.
+        return;
+      }
       call.close(status, all);
     } catch (RuntimeException e) {
       logger.log(Level.WARNING, "Closing the call failed", e);
