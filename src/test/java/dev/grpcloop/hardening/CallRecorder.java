@@ -1,6 +1,7 @@
 package dev.grpcloop.hardening;
 
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -19,8 +20,9 @@ import java.util.concurrent.TimeoutException;
 /**
  * A server interceptor that records what the adapter does to each {@link ServerCall}: how often it
  * closes it and with what status, when it first requests messages, and when it first finds the
- * transport not ready (so the handler is about to wait in send). It wraps the call in a {@link
- * SimpleForwardingServerCall}; the adapter sees no difference.
+ * transport not ready (so the handler is about to wait in send); and how grpc ended the call
+ * (onCancel or onComplete). It wraps the call in a {@link SimpleForwardingServerCall} and the
+ * listener in a {@link SimpleForwardingServerCallListener}; the adapter sees no difference.
  */
 final class CallRecorder implements ServerInterceptor {
   /** A request header that tags a call, so that a test can find the server side of its call. */
@@ -44,7 +46,20 @@ final class CallRecorder implements ServerInterceptor {
     calls.add(record);
     tagged.computeIfAbsent(record.id == null ? UNTAGGED : record.id,
         id -> new CompletableFuture<>()).complete(record);
-    return next.startCall(new Recording<>(call, record), headers);
+    ServerCall.Listener<ReqT> listener = next.startCall(new Recording<>(call, record), headers);
+    return new SimpleForwardingServerCallListener<>(listener) {
+      @Override
+      public void onCancel() {
+        record.cancelled.countDown();
+        super.onCancel();
+      }
+
+      @Override
+      public void onComplete() {
+        record.completed.countDown();
+        super.onComplete();
+      }
+    };
   }
 
   /** Every call seen so far, in the order they started. */

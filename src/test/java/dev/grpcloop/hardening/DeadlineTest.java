@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.grpcloop.adapter.ClientStream;
-import dev.grpcloop.echo.EchoService;
 import dev.grpcloop.echo.proto.Message;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
@@ -18,18 +17,20 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A deadline expires while the echo handler is blocked: in send() (the client stopped reading),
- * and in recv() (the client stopped sending). Either way the blocked call throws, the handler
- * ends, the adapter closes the call once, and the client sees DEADLINE_EXCEEDED.
+ * and in recv() (the client stopped sending). Either way the blocked call throws at the deadline,
+ * the handler ends, and the client sees DEADLINE_EXCEEDED.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class DeadlineTest {
   static final long DEADLINE_MS = 500;
   static final Duration WAIT = Duration.ofSeconds(5);
 
+  private final RecordingEcho echo = new RecordingEcho();
+
   @Test
   void aDeadlineEndsAHandlerBlockedInSend() throws Exception {
-    try (Harness harness = new Harness(threads -> List.of(EchoService.bindService(threads)))) {
-      ManagedChannel channel = harness.newChannel();
+    try (Harness harness = new Harness(threads -> List.of(echo.bindService(threads)))) {
+      ManagedChannel channel = harness.newStingyChannel();
       long start = System.nanoTime();
       try (ClientStream<Message, Message> stream = EchoClients.leaveHandlerInSend(
           channel, "send", deadline())) {
@@ -45,7 +46,7 @@ class DeadlineTest {
 
   @Test
   void aDeadlineEndsAHandlerBlockedInRecv() throws Exception {
-    try (Harness harness = new Harness(threads -> List.of(EchoService.bindService(threads)))) {
+    try (Harness harness = new Harness(threads -> List.of(echo.bindService(threads)))) {
       ManagedChannel channel = harness.newChannel();
       long start = System.nanoTime();
       try (ClientStream<Message, Message> stream = EchoClients.leaveHandlerInRecv(
@@ -62,19 +63,20 @@ class DeadlineTest {
     return CallOptions.DEFAULT.withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS);
   }
 
-  private static void assertHandlerEndedByDeadline(
+  private void assertHandlerEndedByDeadline(
       Harness harness, RecordedCall call, long start, String where) throws InterruptedException {
-    Status status = call.awaitClose(WAIT);
+    RecordingEcho.Ending ending = echo.awaitEnding(call.id, WAIT);
     long endedMs = elapsedMs(start);
-    // The echo handler lets the exception of its blocked send/recv end the call, so the close
-    // status is that exception's. The server learns of the deadline either from its own timer
-    // (DEADLINE_EXCEEDED) or from the client's cancellation, whichever comes first (CANCELLED).
-    assertThat(status.getCode()).isIn(Status.Code.DEADLINE_EXCEEDED, Status.Code.CANCELLED);
-    assertThat(call.closes).hasValue(1);
+    assertThat(ending.where()).isEqualTo(where);
+    // The server learns of the deadline either from its own timer (DEADLINE_EXCEEDED) or from the
+    // client's cancellation, whichever comes first (CANCELLED).
+    assertThat(ending.statusCode()).isIn(Status.Code.DEADLINE_EXCEEDED, Status.Code.CANCELLED);
     assertThat(endedMs).isGreaterThanOrEqualTo(DEADLINE_MS - 50).isLessThan(DEADLINE_MS + 2_000);
+    assertThat(call.wasCancelled()).isTrue();
+    assertThat(call.closes).as("closes after grpc ended the call").hasValue(0);
     assertThat(harness.threads.awaitAllEnded(WAIT)).isEmpty();
-    System.out.printf("deadline %d ms: handler blocked in %s threw %s, call closed at %d ms%n",
-        DEADLINE_MS, where, status.getCode(), endedMs);
+    System.out.printf("deadline %d ms: handler blocked in %s threw %s at %d ms%n",
+        DEADLINE_MS, where, ending.statusCode(), endedMs);
   }
 
   /** recv returns what arrived before the deadline, then throws DEADLINE_EXCEEDED. */

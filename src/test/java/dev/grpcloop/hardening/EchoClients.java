@@ -6,8 +6,10 @@ import dev.grpcloop.echo.proto.EchoServiceGrpc;
 import dev.grpcloop.echo.proto.Message;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.StatusException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 
 /**
  * Client calls to the echo service that leave its handler blocked, each tagged with a {@link
@@ -15,6 +17,18 @@ import io.grpc.StatusException;
  */
 final class EchoClients {
   private EchoClients() {}
+
+  /**
+   * A channel whose HTTP/2 flow-control window is a single byte: a server that sends it a big
+   * message can complete no write on a stream until the client reads, so the first time the
+   * server's isReady() is false it stays false while the client does not read.
+   */
+  static ManagedChannel stingyChannel(int port) {
+    return NettyChannelBuilder.forAddress("127.0.0.1", port)
+        .usePlaintext()
+        .flowControlWindow(1)
+        .build();
+  }
 
   /** A message of about {@code bytes} bytes: a few fill an HTTP/2 flow-control window. */
   static Message big(int bytes) {
@@ -46,9 +60,9 @@ final class EchoClients {
   }
 
   /**
-   * Floods the stream with big messages from a sender thread and never reads: the echoes fill the
-   * client's flow-control window, the server's send() blocks, and then so does the client's send.
-   * Wait for the server call's {@link RecordedCall#notReady} to know the handler is in send().
+   * Floods the stream with big messages from a sender thread and never reads: the server's send()
+   * blocks, and then so does the client's send. On a {@link #stingyChannel}, the server call's
+   * {@link RecordedCall#notReady} tells when the handler waits in send() for good.
    */
   static ClientStream<Message, Message> leaveHandlerInSend(
       Channel channel, String id, CallOptions options) {

@@ -28,6 +28,8 @@ class GracefulShutdownTest {
   static final Duration WAIT = Duration.ofSeconds(5);
   static final int IN_FLIGHT = 3;
 
+  private final RecordingEcho echo = new RecordingEcho();
+
   @Test
   void inFlightCallsFinishWithinTheGracePeriodAndNewCallsAreRefused() throws Exception {
     try (Harness harness = new Harness(threads -> List.of(EchoService.bindService(threads)))) {
@@ -64,13 +66,14 @@ class GracefulShutdownTest {
 
   @Test
   void shutdownNowAfterTheGracePeriodCancelsWhatIsLeft() throws Exception {
-    try (Harness harness = new Harness(threads -> List.of(EchoService.bindService(threads)))) {
+    try (Harness harness = new Harness(threads -> List.of(echo.bindService(threads)))) {
       ManagedChannel channel = harness.newChannel();
       List<ClientStream<Message, Message>> streams = new ArrayList<>();
       for (int i = 0; i < IN_FLIGHT; i++) {
         streams.add(EchoClients.leaveHandlerInRecv(channel, "recv" + i, CallOptions.DEFAULT));
       }
-      streams.add(EchoClients.leaveHandlerInSend(channel, "send", CallOptions.DEFAULT));
+      streams.add(EchoClients.leaveHandlerInSend(
+          harness.newStingyChannel(), "send", CallOptions.DEFAULT));
       RecordedCall send = harness.recorder.awaitCall("send", WAIT);
       RecordedCall.await(send.notReady, WAIT, "the handler to block in send");
 
@@ -81,8 +84,11 @@ class GracefulShutdownTest {
       harness.server.shutdownNow();
 
       for (RecordedCall call : harness.recorder.calls()) {
-        assertThat(call.awaitClose(WAIT).getCode()).as(call.id).isEqualTo(Status.Code.CANCELLED);
-        assertThat(call.closes).as(call.id).hasValue(1);
+        RecordingEcho.Ending ending = echo.awaitEnding(call.id, WAIT);
+        assertThat(ending.where()).as(call.id).isEqualTo(call.id.startsWith("send") ? "send" : "recv");
+        assertThat(ending.statusCode()).as(call.id).isEqualTo(Status.Code.CANCELLED);
+        assertThat(call.wasCancelled()).as(call.id).isTrue();
+        assertThat(call.closes).as(call.id).hasValue(0);
       }
       assertThat(harness.recorder.calls()).hasSize(IN_FLIGHT + 1);
       assertThat(harness.threads.awaitAllEnded(WAIT)).isEmpty();

@@ -53,6 +53,13 @@ final class Harness implements AutoCloseable {
     return channel;
   }
 
+  /** A new {@link EchoClients#stingyChannel} to the server, shut down with the harness. */
+  ManagedChannel newStingyChannel() {
+    ManagedChannel channel = EchoClients.stingyChannel(port());
+    channels.add(channel);
+    return channel;
+  }
+
   @Override
   public void close() throws InterruptedException {
     for (ManagedChannel channel : channels) {

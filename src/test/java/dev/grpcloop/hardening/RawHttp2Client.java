@@ -31,13 +31,22 @@ final class RawHttp2Client implements AutoCloseable {
    * the server may fill on each stream before this client reads (0: the server can send nothing).
    */
   RawHttp2Client(int port, int initialWindowSize) throws IOException {
-    socket = new Socket("127.0.0.1", port);
-    out = socket.getOutputStream();
+    this(port);
     out.write(PREFACE);
     ByteBuffer setting = ByteBuffer.allocate(6);
     setting.putShort((short) SETTINGS_INITIAL_WINDOW_SIZE).putInt(initialWindowSize);
     frame(SETTINGS, 0, 0, setting.array(), setting.capacity());
     out.flush();
+  }
+
+  private RawHttp2Client(int port) throws IOException {
+    socket = new Socket("127.0.0.1", port);
+    out = socket.getOutputStream();
+  }
+
+  /** Connects and sends nothing: for writing something that is not HTTP/2 at all. */
+  static RawHttp2Client withoutPreface(int port) throws IOException {
+    return new RawHttp2Client(port);
   }
 
   /** Opens stream {@code streamId}: a gRPC request for {@code path}, such as /pkg.Svc/Method. */

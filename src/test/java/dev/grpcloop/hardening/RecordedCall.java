@@ -13,7 +13,10 @@ final class RecordedCall {
   /** The call's {@link CallRecorder#CALL_ID} header, or null. */
   final String id;
 
-  /** How many times ServerCall.close was called: exactly once for a correct adapter. */
+  /**
+   * How many times ServerCall.close was called: once, or never for a call that grpc ended first
+   * (see {@link #cancelled}).
+   */
   final AtomicInteger closes = new AtomicInteger();
 
   /** Messages handed to ServerCall.sendMessage. */
@@ -27,6 +30,12 @@ final class RecordedCall {
 
   /** Counted down the first time isReady() is false: the handler is about to wait in send. */
   final CountDownLatch notReady = new CountDownLatch(1);
+
+  /** Counted down when grpc delivers onCancel: the transport ended the call. */
+  final CountDownLatch cancelled = new CountDownLatch(1);
+
+  /** Counted down when grpc delivers onComplete. */
+  final CountDownLatch completed = new CountDownLatch(1);
 
   /** Counted down when ServerCall.close returns. */
   final CountDownLatch closed = new CountDownLatch(1);
@@ -50,8 +59,14 @@ final class RecordedCall {
     return status;
   }
 
+  /** Whether grpc delivered onCancel for this call. */
+  boolean wasCancelled() {
+    return cancelled.getCount() == 0;
+  }
+
   @Override
   public String toString() {
-    return method + (id == null ? "" : "#" + id) + " closes=" + closes + " status=" + status;
+    return method + (id == null ? "" : "#" + id) + " closes=" + closes + " status=" + status
+        + " cancelled=" + wasCancelled();
   }
 }

@@ -15,10 +15,12 @@ public final class VanishingClient {
   private VanishingClient() {}
 
   public static void main(String[] args) throws Exception {
+    int port = Integer.parseInt(args[0]);
     ManagedChannel channel = Grpc.newChannelBuilderForAddress(
-        "127.0.0.1", Integer.parseInt(args[0]), InsecureChannelCredentials.create()).build();
+        "127.0.0.1", port, InsecureChannelCredentials.create()).build();
     EchoClients.leaveHandlerInRecv(channel, "child-recv", CallOptions.DEFAULT);
-    EchoClients.leaveHandlerInSend(channel, "child-send", CallOptions.DEFAULT);
+    EchoClients.leaveHandlerInSend(EchoClients.stingyChannel(port), "child-send",
+        CallOptions.DEFAULT);
     System.out.println("ready");
     System.out.flush();
     new CountDownLatch(1).await(); // until killed
