@@ -225,6 +225,9 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
         return;
       }
       phase = Phase.CLOSED;
+      // Closed on this side before grpc hears of it: its onComplete may come at once, on another
+      // thread, and must not be taken for grpc ending the call by itself.
+      markClosed();
       Metadata all = merge(merge(new Metadata(), trailers), errorTrailers);
       trailers = null;
       if (failure() != null) {
@@ -238,7 +241,6 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
       logger.log(Level.WARNING, "Closing the call failed", e);
     } finally {
       callLock.unlock();
-      markClosed();
     }
   }
 
