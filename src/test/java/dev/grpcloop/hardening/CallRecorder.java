@@ -9,6 +9,7 @@ import io.grpc.ServerInterceptor;
 import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -31,6 +32,9 @@ final class CallRecorder implements ServerInterceptor {
 
   private final Queue<RecordedCall> calls = new ConcurrentLinkedQueue<>();
 
+  /** Ids of calls whose transport is to look never ready; see {@link #neverReady}. */
+  private final Set<String> neverReady = ConcurrentHashMap.newKeySet();
+
   /** The key of the first call without an id header in {@link #awaitCall}. */
   static final String UNTAGGED = "";
 
@@ -43,6 +47,7 @@ final class CallRecorder implements ServerInterceptor {
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
     RecordedCall record =
         new RecordedCall(call.getMethodDescriptor().getFullMethodName(), headers.get(CALL_ID));
+    record.neverReady = record.id != null && neverReady.contains(record.id);
     calls.add(record);
     tagged.computeIfAbsent(record.id == null ? UNTAGGED : record.id,
         id -> new CompletableFuture<>()).complete(record);
@@ -60,6 +65,15 @@ final class CallRecorder implements ServerInterceptor {
         super.onComplete();
       }
     };
+  }
+
+  /**
+   * Makes the call tagged {@code id}, when it comes, look never ready to the adapter: isReady() is
+   * false, so a send() waits for good (until the call ends), with nothing sent. For tests that need
+   * a thread that stays inside send().
+   */
+  void neverReady(String id) {
+    neverReady.add(id);
   }
 
   /** Every call seen so far, in the order they started. */
@@ -105,7 +119,7 @@ final class CallRecorder implements ServerInterceptor {
 
     @Override
     public boolean isReady() {
-      boolean ready = super.isReady();
+      boolean ready = !record.neverReady && super.isReady();
       if (!ready) {
         record.notReady.countDown();
       }

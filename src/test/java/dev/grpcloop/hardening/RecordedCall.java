@@ -22,6 +22,9 @@ final class RecordedCall {
   /** Messages handed to ServerCall.sendMessage. */
   final AtomicInteger sent = new AtomicInteger();
 
+  /** Set before the call starts: isReady() is always false; see CallRecorder.neverReady. */
+  volatile boolean neverReady;
+
   /** The status of the last close, or null before it. */
   volatile Status status;
 
