@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -31,6 +32,9 @@ final class CallRecorder implements ServerInterceptor {
       Metadata.Key.of("x-call-id", Metadata.ASCII_STRING_MARSHALLER);
 
   private final Queue<RecordedCall> calls = new ConcurrentLinkedQueue<>();
+
+  /** Whether to yield the thread at random around each call into grpc; see {@link #withNoise}. */
+  private volatile boolean noise;
 
   /** Ids of calls whose transport is to look never ready; see {@link #neverReady}. */
   private final Set<String> neverReady = ConcurrentHashMap.newKeySet();
@@ -54,13 +58,33 @@ final class CallRecorder implements ServerInterceptor {
     ServerCall.Listener<ReqT> listener = next.startCall(new Recording<>(call, record), headers);
     return new SimpleForwardingServerCallListener<>(listener) {
       @Override
+      public void onMessage(ReqT message) {
+        maybeYield();
+        super.onMessage(message);
+      }
+
+      @Override
+      public void onHalfClose() {
+        maybeYield();
+        super.onHalfClose();
+      }
+
+      @Override
+      public void onReady() {
+        maybeYield();
+        super.onReady();
+      }
+
+      @Override
       public void onCancel() {
+        maybeYield();
         record.cancelled.countDown();
         super.onCancel();
       }
 
       @Override
       public void onComplete() {
+        maybeYield();
         record.completed.countDown();
         super.onComplete();
       }
@@ -74,6 +98,22 @@ final class CallRecorder implements ServerInterceptor {
    */
   void neverReady(String id) {
     neverReady.add(id);
+  }
+
+  /**
+   * Makes the recorder yield the calling thread at random on the way into and out of each call
+   * the adapter makes to grpc, and before each event grpc delivers to it: noise that widens the
+   * windows between the adapter's checks and its waits, for stress tests.
+   */
+  CallRecorder withNoise() {
+    noise = true;
+    return this;
+  }
+
+  private void maybeYield() {
+    if (noise && ThreadLocalRandom.current().nextInt(4) == 0) {
+      Thread.yield();
+    }
   }
 
   /** Every call seen so far, in the order they started. */
@@ -102,7 +142,7 @@ final class CallRecorder implements ServerInterceptor {
     tagged.clear();
   }
 
-  private static final class Recording<ReqT, RespT>
+  private final class Recording<ReqT, RespT>
       extends SimpleForwardingServerCall<ReqT, RespT> {
     private final RecordedCall record;
 
@@ -113,8 +153,10 @@ final class CallRecorder implements ServerInterceptor {
 
     @Override
     public void request(int numMessages) {
+      maybeYield();
       super.request(numMessages);
       record.requested.countDown();
+      maybeYield();
     }
 
     @Override
@@ -123,13 +165,16 @@ final class CallRecorder implements ServerInterceptor {
       if (!ready) {
         record.notReady.countDown();
       }
+      maybeYield();
       return ready;
     }
 
     @Override
     public void sendMessage(RespT message) {
+      maybeYield();
       super.sendMessage(message);
       record.sent.incrementAndGet();
+      maybeYield();
     }
 
     @Override
