@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Timeout;
  * TCP (Netty), every echo checked for order and content, 5 rounds. After each round every handler
  * thread has ended, and the JVM's platform threads and heap after GC are back at their baseline.
  */
-@Timeout(value = 90, unit = TimeUnit.SECONDS)
+@Timeout(value = 150, unit = TimeUnit.SECONDS)
 class EchoLoadTest {
   static final int STREAMS = 1_000;
   static final int MESSAGES = 1_000;

@@ -72,7 +72,7 @@ class MisuseTest {
 
   private void twoReceivers(ServerStream<Message, Message> stream) throws Exception {
     Thread.ofVirtual().start(() -> second.complete(attempt(stream::recv)));
-    // The client sends nothing: once it has asked for messages, the second thread waits inside
+    // The client sends nothing: once the second thread has asked for messages, it waits inside
     // recv() until the call ends.
     RecordedCall call = harness.recorder.awaitCall("two-receivers", WAIT);
     RecordedCall.await(call.requested, WAIT, "the second thread to wait in recv");
@@ -93,7 +93,7 @@ class MisuseTest {
   @Test
   void twoThreadsSendingAtOnce() throws Exception {
     harness.recorder.neverReady("two-senders");
-    StatusException status = callFails("TwoSenders", "two-senders");
+    StatusException status = callFails("TwoSenders", "two-senders", true);
 
     assertThat(misuse.get(5, TimeUnit.SECONDS)).isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("send() called from").hasMessageContaining("is still inside it");
@@ -106,7 +106,8 @@ class MisuseTest {
 
   @Test
   void twoThreadsReceivingAtOnce() throws Exception {
-    StatusException status = callFails("TwoReceivers", "two-receivers");
+    // The client sends nothing, so the second thread stays inside recv().
+    StatusException status = callFails("TwoReceivers", "two-receivers", false);
 
     assertThat(misuse.get(5, TimeUnit.SECONDS)).isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("recv() called from").hasMessageContaining("is still inside it");
@@ -118,7 +119,7 @@ class MisuseTest {
 
   @Test
   void recvAfterEndOfStream() throws Exception {
-    StatusException status = callFails("RecvAfterEnd", "recv-after-end");
+    StatusException status = callFails("RecvAfterEnd", "recv-after-end", true);
 
     assertThat(misuse.get(5, TimeUnit.SECONDS)).isInstanceOf(IllegalStateException.class)
         .hasMessage("recv() called again after it returned end-of-stream");
@@ -176,13 +177,18 @@ class MisuseTest {
         channel, TestService.method(method), CallOptions.DEFAULT, headers);
   }
 
-  /** Makes the call (sends one message, half-closes) and returns the status it fails with. */
-  private StatusException callFails(String method, String id) {
+  /**
+   * Makes the call (sending one message and half-closing, if told to) and returns the status it
+   * fails with.
+   */
+  private StatusException callFails(String method, String id, boolean sendAndHalfClose) {
     List<Message> received = new ArrayList<>();
     StatusException failure = catchThrowableOfType(StatusException.class, () -> {
       try (ClientStream<Message, Message> stream = open(method, id)) {
-        stream.send(text("hello"));
-        stream.closeSend();
+        if (sendAndHalfClose) {
+          stream.send(text("hello"));
+          stream.closeSend();
+        }
         for (Message m; (m = stream.recv()) != null; ) {
           received.add(m);
         }
