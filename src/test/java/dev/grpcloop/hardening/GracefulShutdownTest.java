@@ -8,12 +8,14 @@ import dev.grpcloop.adapter.ClientStream;
 import dev.grpcloop.echo.EchoService;
 import dev.grpcloop.echo.proto.Message;
 import io.grpc.CallOptions;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -39,8 +41,14 @@ class GracefulShutdownTest {
         inFlight.add(EchoClients.leaveHandlerInRecv(channel, "flight" + i, CallOptions.DEFAULT));
       }
 
+      // The channel leaves READY when the server's GOAWAY reaches it. A call started before that
+      // may still be accepted: grpc-netty's graceful GOAWAY admits streams already on their way.
+      CountDownLatch goAway = new CountDownLatch(1);
+      channel.notifyWhenStateChanged(ConnectivityState.READY, goAway::countDown);
+
       harness.server.shutdown();
 
+      RecordedCall.await(goAway, WAIT, "the server's GOAWAY to reach the client");
       assertRefused(channel, "late-same-channel");
       assertRefused(harness.newChannel(), "late-new-channel");
       for (ClientStream<Message, Message> stream : inFlight) {
