@@ -21,14 +21,15 @@ import io.grpc.Status;
 import io.grpc.StatusException;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Client side: how a {@link ClientStream} ends, and how the server learns of it: close without
- * closeSend, a sender loop that returns or throws, a cancel, a deadline. The server is the
- * adapter's own server side.
+ * closeSend, a sender loop that returns or throws, a cancel, a deadline, and a send after
+ * closeSend. The server is the adapter's own server side.
  */
 @Timeout(60)
 class ClientStreamEndTest {
@@ -121,6 +122,46 @@ class ClientStreamEndTest {
       sender.join(PATIENCE);
       assertThat(sender.isAlive()).isFalse();
       assertThatThrownBy(() -> stream.startSender(() -> { }))
+          .isInstanceOf(IllegalStateException.class);
+      threads.assertAllEnded();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void sendAfterCloseSendThrowsIllegalStateWhileTheCallRuns(Transport transport)
+      throws Exception {
+    CountDownLatch finish = new CountDownLatch(1);
+    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(stream -> {
+      assertThat(stream.recv()).isNull();
+      finish.await(); // keeps the call running after the client's end
+    }, threads);
+
+    try (TestServer server = TestServer.start(transport, service(BIDI, handler));
+        ClientStream<Message, Message> stream =
+            BlockingClientCalls.bidiStreaming(server.channel(), BIDI)) {
+      stream.closeSend();
+
+      assertThatThrownBy(() -> stream.send(msg("after closeSend")))
+          .isInstanceOf(IllegalStateException.class);
+      finish.countDown();
+      assertThat(stream.recv()).isNull();
+      threads.assertAllEnded();
+    }
+  }
+
+  /** A misuse is reported the same way whatever the call's state: not as "the call is over". */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void sendAfterCloseSendThrowsIllegalStateOnceTheCallIsOver(Transport transport)
+      throws Exception {
+    try (TestServer server = TestServer.start(transport, service(BIDI, echo()));
+        ClientStream<Message, Message> stream =
+            BlockingClientCalls.bidiStreaming(server.channel(), BIDI)) {
+      stream.closeSend();
+      assertThat(stream.recv()).as("the call ended OK").isNull();
+
+      assertThatThrownBy(() -> stream.send(msg("after closeSend")))
           .isInstanceOf(IllegalStateException.class);
       threads.assertAllEnded();
     }
