@@ -7,6 +7,7 @@ import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * What every example server shares: a {@code --port N} option (default 50051, 0 picks a free
@@ -24,7 +25,17 @@ public final class ExampleServer {
   /** Starts the services, prints the port, and blocks until the JVM is asked to stop. */
   public static void run(String name, String[] args, BindableService... services)
       throws IOException, InterruptedException {
-    Server server = start(port(args), services);
+    run(name, args, builder -> {}, services);
+  }
+
+  /**
+   * Like {@link #run(String, String[], BindableService...)}, with server settings beyond this
+   * project's defaults applied by {@code options}, for example a larger inbound message limit.
+   */
+  public static void run(
+      String name, String[] args, Consumer<ServerBuilder<?>> options,
+      BindableService... services) throws IOException, InterruptedException {
+    Server server = start(port(args), options, services);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stopGracefully(server)));
     System.out.println(name + " server listening on port " + server.getPort());
     System.out.flush();
@@ -37,8 +48,16 @@ public final class ExampleServer {
    * is safe because the adapter's callbacks never block.
    */
   public static Server start(int port, BindableService... services) throws IOException {
+    return start(port, builder -> {}, services);
+  }
+
+  /** Like {@link #start(int, BindableService...)}, with {@code options} applied to the builder. */
+  public static Server start(
+      int port, Consumer<ServerBuilder<?>> options, BindableService... services)
+      throws IOException {
     ServerBuilder<?> builder =
         Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create()).directExecutor();
+    options.accept(builder);
     for (BindableService service : services) {
       builder.addService(service);
     }
