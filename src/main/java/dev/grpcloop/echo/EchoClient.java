@@ -24,6 +24,7 @@ import java.util.Set;
 public final class EchoClient {
   private EchoClient() {}
 
+  /** Runs the client; exits 0 once every line came back, 1 if the call failed, 2 on bad options. */
   public static void main(String[] args) throws InterruptedException {
     CommandLine commandLine;
     try {

@@ -30,7 +30,8 @@ class CommandLineTest {
   @Test
   void refusesWhatItDoesNotKnowWithAMessageForTheUser() {
     assertThatThrownBy(() -> CommandLine.parse(new String[] {"--nmae", "x"}, KNOWN))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("unknown option --nmae");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("unknown option --nmae");
     assertThatThrownBy(() -> CommandLine.parse(new String[] {"--name"}, KNOWN))
         .hasMessage("--name needs a value");
     assertThatThrownBy(() -> CommandLine.parse(new String[] {"--port", "http"}, KNOWN).port())

@@ -32,10 +32,11 @@ public final class ExampleProcess implements AutoCloseable {
   private ExampleProcess(Process process) {
     this.process = process;
     this.stdin = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
-    Thread.ofVirtual().name("stdout-" + process.pid()).start(() -> readLines(process.getInputStream()));
+    Thread.ofVirtual().name("stdout-" + process.pid())
+        .start(() -> readLines(process.getInputStream()));
   }
 
-  /** Starts {@code main} with {@code args}, on this test's JDK and class path; stderr is dropped. */
+  /** Starts {@code main} with {@code args} on this test's JDK and class path; drops stderr. */
   public static ExampleProcess start(Class<?> main, String... args) throws IOException {
     List<String> command = new ArrayList<>(List.of(
         ProcessHandle.current().info().command().orElseThrow(),
@@ -75,7 +76,7 @@ public final class ExampleProcess implements AutoCloseable {
   public String awaitLine(Predicate<String> wanted) throws InterruptedException {
     for (;;) {
       String line = stdout.poll(WAIT_SECONDS, TimeUnit.SECONDS);
-      assertThat(line).as("a wanted line within %d s; seen so far: %s", WAIT_SECONDS, seen).isNotNull();
+      assertThat(line).as("a wanted line within %d s; seen: %s", WAIT_SECONDS, seen).isNotNull();
       assertThat(line).as("a wanted line before the output ended; seen: %s", seen).isNotSameAs(EOF);
       seen.add(line);
       if (wanted.test(line)) {
