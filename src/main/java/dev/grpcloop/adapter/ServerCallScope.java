@@ -37,6 +37,19 @@ public interface ServerCallScope {
   void setTrailers(Metadata trailers);
 
   /**
+   * Compresses the call's responses with the named compressor, if the client accepts it; if it
+   * does not, they go out uncompressed. A default grpc server knows {@code "gzip"}; {@code
+   * "identity"} means no compression. Call it before the response headers go out: before {@link
+   * #sendHeaders} and before the first message. Each message can then opt out with {@link
+   * ServerSendStream#setMessageCompression}. Never blocks.
+   *
+   * @param compressorName a name registered in the server's {@link io.grpc.CompressorRegistry}
+   * @throws IllegalStateException if headers were already sent, or the call is closed
+   * @throws IllegalArgumentException if the server knows no compressor of that name
+   */
+  void setCompression(String compressorName);
+
+  /**
    * Whether the call was cancelled: the client cancelled it or went away, or its deadline passed.
    * Once true, {@code recv} and {@code send} throw, and nothing more reaches the client. Never
    * blocks.

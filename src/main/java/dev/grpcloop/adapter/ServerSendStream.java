@@ -28,4 +28,14 @@ public interface ServerSendStream<RespT> extends ServerCallScope {
    *     another is inside it, or by a client-streaming handler (which answers by returning)
    */
   void send(RespT message) throws InterruptedException, StatusException;
+
+  /**
+   * Turns compression on or off for the messages sent after this returns. On by default, but it
+   * only has an effect once {@link #setCompression} chose a compressor the client accepts; a
+   * stream can so compress some messages and not others. Never blocks.
+   *
+   * @param enabled whether the next messages are compressed
+   * @throws IllegalStateException if the call is closed
+   */
+  void setMessageCompression(boolean enabled);
 }

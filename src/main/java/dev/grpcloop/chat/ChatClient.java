@@ -70,7 +70,6 @@ public final class ChatClient {
    *
    * @return 0 if the user left cleanly, 1 if the call ended with an error (printed to {@code out})
    */
-  // snippet:chat-client
   static int talk(ClientStream<ClientMessage, ServerMessage> stream, String name,
       BufferedReader typed, PrintStream out) throws InterruptedException {
     // The sender thread: the join, then each typed line; closeSend() when it returns.
@@ -108,7 +107,6 @@ public final class ChatClient {
       return 1;
     }
   }
-  // end-snippet
 
   /** Says why a line is too long for the server, sparing the user a disconnect; null if it fits. */
   private static String tooLong(String line) {

@@ -58,9 +58,9 @@ public final class EchoClient {
    *
    * @throws StatusException if the call fails
    */
-  // snippet:echo-client
   static void echo(Channel channel, BufferedReader lines, PrintStream out)
       throws InterruptedException, StatusException {
+    // snippet:echo-client
     try (ClientStream<Message, Message> stream =
         BlockingClientCalls.bidiStreaming(channel, EchoServiceGrpc.getEchoStreamMethod())) {
       // Send from a thread of its own; closeSend() when it returns, like Go's defer.
@@ -80,6 +80,6 @@ public final class EchoClient {
         out.println("received: " + resp.getText());
       }
     }
+    // end-snippet
   }
-  // end-snippet
 }

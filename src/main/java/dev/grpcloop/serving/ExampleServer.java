@@ -11,6 +11,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * What every example server shares: a {@code --port N} option (default 50051, 0 picks a free
@@ -30,8 +31,18 @@ public final class ExampleServer {
   /** Starts the services, prints the port, and blocks until the JVM is asked to stop. */
   public static void run(String name, String[] args, BindableService... services)
       throws IOException, InterruptedException {
+    run(name, args, builder -> {}, services);
+  }
+
+  /**
+   * Like {@link #run(String, String[], BindableService...)}, with server settings beyond this
+   * project's defaults applied by {@code options}, for example a larger inbound message limit.
+   */
+  public static void run(
+      String name, String[] args, Consumer<ServerBuilder<?>> options,
+      BindableService... services) throws IOException, InterruptedException {
     HealthStatusManager health = new HealthStatusManager();
-    Server server = start(port(args), health, services);
+    Server server = start(port(args), options, health, services);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       // Health checkers see NOT_SERVING at once, before the grace period runs out.
       health.enterTerminalState();
@@ -52,18 +63,30 @@ public final class ExampleServer {
    * and the server as a whole ({@code ""}), as SERVING; server reflection lists them all.
    */
   public static Server start(int port, BindableService... services) throws IOException {
-    return start(port, new HealthStatusManager(), services);
+    return start(port, builder -> {}, services);
   }
 
-  /** As {@link #start(int, BindableService...)}, reporting health through {@code health}. */
-  public static Server start(int port, HealthStatusManager health, BindableService... services)
+  /** Like {@link #start(int, BindableService...)}, with {@code options} applied to the builder. */
+  public static Server start(
+      int port, Consumer<ServerBuilder<?>> options, BindableService... services)
       throws IOException {
+    return start(port, options, new HealthStatusManager(), services);
+  }
+
+  /**
+   * Like {@link #start(int, Consumer, BindableService...)}, reporting health through {@code
+   * health}: {@link HealthStatusManager#enterTerminalState} then makes every check NOT_SERVING.
+   */
+  public static Server start(
+      int port, Consumer<ServerBuilder<?>> options, HealthStatusManager health,
+      BindableService... services) throws IOException {
     // grpc's health and reflection services never block in their callbacks either.
     ServerBuilder<?> builder =
         Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create())
             .directExecutor()
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance());
+    options.accept(builder);
     for (BindableService service : services) {
       ServerServiceDefinition definition = service.bindService();
       builder.addService(definition);

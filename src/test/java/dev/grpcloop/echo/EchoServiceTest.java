@@ -7,10 +7,14 @@ import dev.grpcloop.adapter.ClientStream;
 import dev.grpcloop.echo.proto.EchoServiceGrpc;
 import dev.grpcloop.echo.proto.Message;
 import dev.grpcloop.serving.ExampleServer;
+import io.grpc.CallOptions;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -58,5 +62,26 @@ class EchoServiceTest {
     for (int i = 0; i < count; i++) {
       assertThat(received.get(i)).isEqualTo("hello " + i);
     }
+  }
+
+  @Test
+  void aDeadlineEndsAStreamThatNeverCloses() {
+    Status.Code code = null;
+    Message echo = null;
+    // snippet:client-deadline
+    CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(300, TimeUnit.MILLISECONDS);
+    try (ClientStream<Message, Message> stream = BlockingClientCalls.bidiStreaming(
+        channel, EchoServiceGrpc.getEchoStreamMethod(), options, new Metadata())) {
+      stream.send(Message.newBuilder().setText("are you there?").build());
+      echo = stream.recv(); // the echo comes back at once
+      stream.recv();        // no closeSend: the server waits, until the deadline ends the call
+    } catch (StatusException e) {
+      code = e.getStatus().getCode(); // DEADLINE_EXCEEDED
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    // end-snippet
+    assertThat(echo.getText()).isEqualTo("are you there?");
+    assertThat(code).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
   }
 }

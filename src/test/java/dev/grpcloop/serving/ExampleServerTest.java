@@ -34,7 +34,7 @@ class ExampleServerTest {
 
   @BeforeEach
   void start() throws Exception {
-    server = ExampleServer.start(0, health, new EchoService(), new ChatService());
+    server = ExampleServer.start(0, builder -> {}, health, new EchoService(), new ChatService());
     channel = Grpc.newChannelBuilderForAddress(
         "127.0.0.1", server.getPort(), InsecureChannelCredentials.create()).build();
   }
