@@ -51,9 +51,6 @@ final class BlockingClientCall<ReqT, RespT> extends BlockingStream<RespT, ReqT>
 
   @Override
   public boolean send(ReqT message) throws InterruptedException {
-    // A send after closeSend is the caller's bug whether or not the call has ended meanwhile:
-    // report it the same way every time, before the call's state can turn it into "false".
-    callTransport(this::checkCanSend);
     try {
       writeWhenReady(message);
       return true;

@@ -21,8 +21,9 @@ public interface ServerSendStream<RespT> extends ServerCallScope {
    *
    * @param message the message; not null
    * @throws StatusException if the call was cancelled, or its deadline passed, before or while
-   *     waiting: {@code CANCELLED} or {@code DEADLINE_EXCEEDED}. Let it propagate out of the
-   *     handler.
+   *     waiting: {@code CANCELLED} or {@code DEADLINE_EXCEEDED} (a client's deadline may arrive as
+   *     {@code CANCELLED}, when the client's timer fires first and its reset says only "cancel").
+   *     Let it propagate out of the handler.
    * @throws InterruptedException if the calling thread is interrupted while waiting
    * @throws IllegalStateException if called after the handler returned, by a second thread while
    *     another is inside it, or by a client-streaming handler (which answers by returning)
