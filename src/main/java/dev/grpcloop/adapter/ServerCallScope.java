@@ -6,6 +6,19 @@ import io.grpc.Metadata;
  * What every blocking server handler can see of its own call, whatever its kind: the request
  * headers, the response headers and trailers, and whether the client still wants an answer.
  *
+ * <pre>{@code
+ * static final Metadata.Key<String> REQUEST_ID =
+ *     Metadata.Key.of("request-id", Metadata.ASCII_STRING_MARSHALLER);
+ *
+ * Reply handle(Request request, ServerCallScope call) {
+ *   String id = call.requestHeaders().get(REQUEST_ID);
+ *   Metadata trailers = new Metadata();
+ *   trailers.put(REQUEST_ID, id);      // goes out with the status, OK or not
+ *   call.setTrailers(trailers);
+ *   return Reply.newBuilder().setRequestId(id).build();
+ * }
+ * }</pre>
+ *
  * <p>The handler runs inside the call's {@link io.grpc.Context}: {@code Context.current()} carries
  * the call's deadline and cancellation, so calls the handler makes to other services inherit both.
  *

@@ -6,6 +6,16 @@ import io.grpc.StatusException;
  * The receiving half of a server call: the client's messages, one {@link #recv} at a time. Given
  * to client-streaming handlers; bidirectional handlers get it as part of {@link ServerStream}.
  *
+ * <pre>{@code
+ * Total sum(ServerRecvStream<Number> numbers) throws Exception {
+ *   long sum = 0;
+ *   for (Number n; (n = numbers.recv()) != null; ) {   // null: the client finished
+ *     sum += n.getValue();
+ *   }
+ *   return Total.newBuilder().setSum(sum).build();   // returning ends the call OK
+ * }
+ * }</pre>
+ *
  * <p>Thread safety, as in grpc-go: one thread may call {@code recv} while another sends, but two
  * threads must not call {@code recv} at the same time; if they do, the second gets an {@link
  * IllegalStateException}.

@@ -6,6 +6,14 @@ import io.grpc.StatusException;
  * The sending half of a server call: messages to the client, one {@link #send} at a time. Given to
  * server-streaming handlers; bidirectional handlers get it as part of {@link ServerStream}.
  *
+ * <pre>{@code
+ * void countdown(Start start, ServerSendStream<Tick> ticks) throws Exception {
+ *   for (int i = start.getFrom(); i >= 0; i--) {
+ *     ticks.send(Tick.newBuilder().setValue(i).build());  // waits while the client is behind
+ *   }
+ * }
+ * }</pre>
+ *
  * <p>Thread safety, as in grpc-go: one thread may call {@code send} while another receives, but two
  * threads must not call {@code send} at the same time; if they do, the second gets an {@link
  * IllegalStateException}.
