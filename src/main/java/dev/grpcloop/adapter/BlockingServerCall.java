@@ -129,6 +129,33 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
   }
 
   @Override
+  public void setCompression(String compressorName) {
+    callLock.lock();
+    try {
+      if (phase != Phase.HEADERS_PENDING) {
+        throw new IllegalStateException(phase == Phase.CLOSED
+            ? "the call is closed" : "headers were already sent: set the compression before");
+      }
+      call.setCompression(compressorName);
+    } finally {
+      callLock.unlock();
+    }
+  }
+
+  @Override
+  public void setMessageCompression(boolean enabled) {
+    callLock.lock();
+    try {
+      if (phase == Phase.CLOSED) {
+        throw new IllegalStateException("the call is closed");
+      }
+      call.setMessageCompression(enabled);
+    } finally {
+      callLock.unlock();
+    }
+  }
+
+  @Override
   public boolean isCancelled() {
     return failure() != null;
   }

@@ -254,10 +254,11 @@ abstract class BlockingStream<InT, OutT> {
     claim(sender, "send");
     try {
       for (;; ) {
-        long seen = readyEventsOrThrow();
+        long seen;
         callLock.lockInterruptibly();
         try {
-          checkCanSend();
+          checkCanSend(); // the caller's misuse first, whatever state the call is in
+          seen = readyEventsOrThrow();
           if (transportReady()) {
             writeToTransport(message);
             return;
@@ -296,6 +297,7 @@ abstract class BlockingStream<InT, OutT> {
     return grant;
   }
 
+  /** Called with callLock held (the one place that takes lock inside callLock, never the reverse). */
   private long readyEventsOrThrow() throws InterruptedException, StatusException {
     lock.lockInterruptibly();
     try {

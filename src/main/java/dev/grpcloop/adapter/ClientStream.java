@@ -82,7 +82,9 @@ public interface ClientStream<ReqT, RespT> extends AutoCloseable {
 
   /**
    * Half-closes and returns the one response of a client-streaming (or unary) call, like grpc-go's
-   * {@code CloseAndRecv}. Blocks until the call ends.
+   * {@code CloseAndRecv}. Blocks until the call ends. It half-closes at once: with a {@link
+   * #startSender} loop, call it only after the sender thread has ended (join it), or use {@link
+   * #recv}.
    *
    * @throws StatusException if the call failed, or the server sent no response or more than one
    *     ({@code INTERNAL})
@@ -124,6 +126,8 @@ public interface ClientStream<ReqT, RespT> extends AutoCloseable {
 
   /**
    * The trailers the call ended with, on success and on error alike. Blocks until the call ends.
+   * Call it once {@link #recv} has returned null or thrown, as in grpc-go: until then, responses
+   * not yet received hold back the end of the call, and this would wait for them.
    *
    * @throws InterruptedException if the calling thread is interrupted while waiting
    */
