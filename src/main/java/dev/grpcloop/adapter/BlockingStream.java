@@ -297,7 +297,10 @@ abstract class BlockingStream<InT, OutT> {
     return grant;
   }
 
-  /** Called with callLock held (the one place that takes lock inside callLock, never the reverse). */
+  /**
+   * Called with callLock held: lock may be taken inside callLock (here, and in a server call's
+   * close), never the reverse.
+   */
   private long readyEventsOrThrow() throws InterruptedException, StatusException {
     lock.lockInterruptibly();
     try {
