@@ -35,7 +35,7 @@ class EchoLoadTest {
   static final int MESSAGES = 1_000;
   static final int ROUNDS = 5;
 
-  /** Platform threads may differ from the baseline by this many (virtual-thread carriers come and go). */
+  /** Platform threads may exceed the baseline by this many (virtual-thread carriers come and go). */
   static final int THREAD_TOLERANCE = 2;
 
   /** Heap after GC may exceed the baseline by this much: a leak of 1 KiB per call would exceed it by round 5. */
@@ -82,10 +82,11 @@ class EchoLoadTest {
       Snapshot after = Snapshot.take();
       System.out.printf("load round %d: %d streams x %d messages in %d ms; after GC: %s%n",
           round, STREAMS, MESSAGES, millis, after);
+      // At most the baseline: fewer is fine, idle pool threads of earlier tests in this JVM (grpc's
+      // default executor, the virtual-thread scheduler's workers) may time out meanwhile.
       assertThat(after.platformThreads())
           .as("platform threads after round %d (baseline %d)", round, baseline.platformThreads())
-          .isBetween(baseline.platformThreads() - THREAD_TOLERANCE,
-              baseline.platformThreads() + THREAD_TOLERANCE);
+          .isLessThanOrEqualTo(baseline.platformThreads() + THREAD_TOLERANCE);
       assertThat(after.heapUsed())
           .as("heap after GC after round %d (baseline %d)", round, baseline.heapUsed())
           .isLessThanOrEqualTo(baseline.heapUsed() + HEAP_TOLERANCE);
