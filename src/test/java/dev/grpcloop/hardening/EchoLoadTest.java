@@ -13,12 +13,17 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -83,10 +88,14 @@ class EchoLoadTest {
       System.out.printf("load round %d: %d streams x %d messages in %d ms; after GC: %s%n",
           round, STREAMS, MESSAGES, millis, after);
       // At most the baseline: fewer is fine, idle pool threads of earlier tests in this JVM (grpc's
-      // default executor, the virtual-thread scheduler's workers) may time out meanwhile.
+      // default executor, the virtual-thread scheduler's workers) may time out meanwhile. And of
+      // the threads alive now, at most the tolerance were not there at the baseline.
       assertThat(after.platformThreads())
           .as("platform threads after round %d (baseline %d)", round, baseline.platformThreads())
           .isLessThanOrEqualTo(baseline.platformThreads() + THREAD_TOLERANCE);
+      assertThat(after.threadsNotIn(baseline))
+          .as("platform threads started since the baseline, still alive after round %d", round)
+          .hasSizeLessThanOrEqualTo(THREAD_TOLERANCE);
       assertThat(after.heapUsed())
           .as("heap after GC after round %d (baseline %d)", round, baseline.heapUsed())
           .isLessThanOrEqualTo(baseline.heapUsed() + HEAP_TOLERANCE);
@@ -156,15 +165,28 @@ class EchoLoadTest {
 
   record RoundResult(int errors, int mismatches, long echoes, Throwable firstError) {}
 
-  /** Live platform threads and heap used after a full GC. */
-  record Snapshot(int platformThreads, long heapUsed) {
+  /** Live platform threads (how many, and their ids) and heap used after a full GC. */
+  record Snapshot(int platformThreads, long heapUsed, Set<Long> threadIds) {
     static Snapshot take() {
       for (int i = 0; i < 3; i++) {
         System.gc();
       }
+      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
       return new Snapshot(
-          ManagementFactory.getThreadMXBean().getThreadCount(),
-          ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+          threads.getThreadCount(),
+          ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(),
+          Arrays.stream(threads.getAllThreadIds()).boxed().collect(Collectors.toSet()));
+    }
+
+    /** The names of the threads alive in this snapshot that were not alive in {@code earlier}. */
+    List<String> threadsNotIn(Snapshot earlier) {
+      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+      return threadIds.stream()
+          .filter(id -> !earlier.threadIds.contains(id))
+          .map(id -> threads.getThreadInfo(id))
+          .filter(info -> info != null)
+          .map(info -> info.getThreadName())
+          .toList();
     }
 
     @Override
