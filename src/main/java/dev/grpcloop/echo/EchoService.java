@@ -10,8 +10,12 @@ import io.grpc.ServerServiceDefinition;
 /** The Go article's echo service, {@code echo.EchoService}, written as the article's loop. */
 public final class EchoService implements BindableService {
 
+  /**
+   * The handler: echoes every message until the client finishes sending. Public so that other
+   * bindings (a different thread factory, the benchmarks) can reuse the very same loop.
+   */
   // snippet:echo-loop
-  static void echoStream(ServerStream<Message, Message> stream) throws Exception {
+  public static void echoStream(ServerStream<Message, Message> stream) throws Exception {
     // Loop until the client closes the stream or an error occurs (recv and send throw).
     for (;;) {
       // Block until a message arrives or the stream ends.
