@@ -20,6 +20,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.management.JMException;
 import javax.management.ObjectName;
 
@@ -29,7 +31,9 @@ import javax.management.ObjectName;
  * then it answers the benchmark's commands, one line each on standard input:
  *
  * <ul>
- *   <li>{@code heap}: collects garbage and answers {@code heap USED_BYTES RSS_BYTES};
+ *   <li>{@code heap}: collects garbage and answers {@code heap USED_BYTES THREAD_NATIVE_BYTES},
+ *       the second being what Native Memory Tracking counts as committed for threads (their
+ *       stacks above all), or -1 where the JVM runs without {@code -XX:NativeMemoryTracking};
  *   <li>{@code live}: answers {@code live N}, the live handlers ({@link HandlerCensus});
  *   <li>{@code await-live N MILLIS}: waits until at most N handlers are live, or MILLIS pass, and
  *       answers {@code live N};
@@ -38,6 +42,9 @@ import javax.management.ObjectName;
  *       output to PATH and answers {@code ok};
  *   <li>{@code threads PATH}: writes a JSON thread dump, virtual threads included, to PATH and
  *       answers {@code ok};
+ *   <li>{@code stack-chunks}: answers {@code chunks COUNT BYTES}, the live heap's virtual-thread
+ *       stack chunks (a parked virtual thread's frames): their size shows whether those frames are
+ *       compiled yet;
  *   <li>{@code await-jit MILLIS}: waits until the JIT compilers' queues are empty, or MILLIS pass,
  *       and answers {@code jit idle MS} or {@code jit busy MS}, with the JIT's total compile time
  *       so far: so that measured rounds run compiled code;
@@ -114,7 +121,7 @@ public final class BenchServer {
     for (String line; (line = in.readLine()) != null; ) {
       String[] words = line.trim().split("\\s+");
       switch (words[0]) {
-        case "heap" -> out.println("heap " + usedHeapAfterGc() + " " + residentBytes());
+        case "heap" -> out.println("heap " + usedHeapAfterGc() + " " + threadNativeBytes());
         case "live" -> out.println("live " + live.getAsInt());
         case "await-live" -> out.println(
             "live " + awaitAtMost(live, Integer.parseInt(words[1]), Long.parseLong(words[2])));
@@ -122,6 +129,7 @@ public final class BenchServer {
           Files.writeString(Path.of(words[2]), diagnosticCommand(words[1]), StandardCharsets.UTF_8);
           out.println("ok");
         }
+        case "stack-chunks" -> out.println("chunks " + stackChunks());
         case "await-jit" -> out.println("jit " + (awaitJitIdle(Long.parseLong(words[1])) ? "idle" : "busy")
             + " " + ManagementFactory.getCompilationMXBean().getTotalCompilationTime());
         case "threads" -> {
@@ -182,27 +190,37 @@ public final class BenchServer {
   }
 
   /** A diagnostic command's output, as jcmd prints it: gcClassHistogram, compilerCodelist... */
-  private static String diagnosticCommand(String operation) throws IOException {
+  private static String diagnosticCommand(String operation, String... arguments)
+      throws IOException {
     try {
       return (String) ManagementFactory.getPlatformMBeanServer().invoke(
           new ObjectName("com.sun.management:type=DiagnosticCommand"), operation,
-          new Object[] {new String[0]}, new String[] {String[].class.getName()});
+          new Object[] {arguments}, new String[] {String[].class.getName()});
     } catch (JMException e) {
       throw new IOException("diagnostic command " + operation + " failed", e);
     }
   }
 
-  /** The process's resident set (heap, thread stacks, native buffers), or -1 where unknown. */
-  private static long residentBytes() throws IOException {
-    Path status = Path.of("/proc/self/status");
-    if (!Files.isReadable(status)) {
-      return -1;
-    }
-    for (String line : Files.readAllLines(status)) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-      }
-    }
-    return -1;
+  /** "COUNT BYTES" of jdk.internal.vm.StackChunk in a class histogram of the live heap. */
+  private static String stackChunks() throws IOException {
+    Matcher m = STACK_CHUNKS.matcher(diagnosticCommand("gcClassHistogram"));
+    return m.find() ? m.group(1) + " " + m.group(2) : "0 0";
   }
+
+  private static final Pattern STACK_CHUNKS =
+      Pattern.compile("(?m)^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+jdk\\.internal\\.vm\\.StackChunk\\b");
+
+  /**
+   * What Native Memory Tracking counts as committed for threads (stacks and their native
+   * structures), or -1 if tracking is off. Platform threads keep their stacks here; virtual threads
+   * keep theirs on the heap.
+   */
+  private static long threadNativeBytes() throws IOException {
+    String summary = diagnosticCommand("vmNativeMemory", "summary");
+    Matcher m = NMT_THREAD.matcher(summary);
+    return m.find() ? Long.parseLong(m.group(1)) * 1024 : -1;
+  }
+
+  private static final Pattern NMT_THREAD =
+      Pattern.compile("Thread \\(reserved=\\d+KB, committed=(\\d+)KB\\)");
 }

@@ -16,9 +16,12 @@ final class Chart {
   private static final int PANEL_HEIGHT = 260;
   private static final String[] COLORS = {"#2b7bba", "#9a9a9a", "#555555", "#d08c2c"};
 
-  /** One panel's data: groups along the x axis, one bar per series in each group. */
+  /**
+   * One panel's data: groups along the x axis, one bar per series in each group, all on one scale
+   * or (perGroupScale) each group on its own, for figures of very different sizes.
+   */
   private record Panel(String title, List<String> groups, List<String> series, double[][] values,
-      String[][] labels, double reference) {}
+      String[][] labels, double reference, boolean perGroupScale) {}
 
   /** The SVG text for a summary.json tree (as {@link Json#parse} returns it). */
   static String render(Map<String, Object> summary) {
@@ -84,7 +87,7 @@ final class Chart {
       return null;
     }
     return new Panel("Throughput relative to raw (higher is better; raw = 1.0)", groups, series,
-        values.toArray(new double[0][]), labels.toArray(new String[0][]), 1.0);
+        values.toArray(new double[0][]), labels.toArray(new String[0][]), 1.0, false);
   }
 
   private static Panel latency(Map<String, Object> s) {
@@ -109,24 +112,32 @@ final class Chart {
     if (groups.isEmpty()) {
       return null;
     }
-    return new Panel("Ping-pong round-trip latency in microseconds (lower is better)", groups,
-        series, values.toArray(new double[0][]), labels.toArray(new String[0][]), Double.NaN);
+    return new Panel("Ping-pong round-trip latency in microseconds (lower is better; each group"
+        + " on its own scale)", groups, series, values.toArray(new double[0][]),
+        labels.toArray(new String[0][]), Double.NaN, true);
   }
 
   private static Panel idleHeap(Map<String, Object> s) {
     Object scenario = s.get("idle_streams");
-    if (!(scenario instanceof Map<?, ?> idle) || !(idle.get("raw") instanceof Map<?, ?> raw)) {
+    if (!(scenario instanceof Map<?, ?> idle)) {
       return null;
     }
     List<String> series = List.of("adapter", "raw", "raw_direct", "adapter_platform");
+    List<String> figures = new ArrayList<>();
+    for (String server : series) {
+      if (idle.get(server) instanceof Map<?, ?> set) {
+        for (Object key : set.keySet()) {
+          String figure = key.toString();
+          if (figure.startsWith("heap_bytes_per_stream_n") && !figures.contains(figure)) {
+            figures.add(figure);
+          }
+        }
+      }
+    }
     List<String> groups = new ArrayList<>();
     List<double[]> values = new ArrayList<>();
     List<String[]> labels = new ArrayList<>();
-    for (Object key : raw.keySet()) {
-      String figure = key.toString();
-      if (!figure.startsWith("heap_bytes_per_stream_n")) {
-        continue;
-      }
+    for (String figure : figures) {
       groups.add(String.format(Locale.ROOT, "%,d idle streams",
           Long.parseLong(figure.substring("heap_bytes_per_stream_n".length()))));
       double[] v = new double[series.size()];
@@ -134,6 +145,12 @@ final class Chart {
       for (int i = 0; i < series.size(); i++) {
         v[i] = median(s, "idle_streams", series.get(i), figure);
         l[i] = Double.isNaN(v[i]) ? "" : Report.format(v[i]) + " B";
+        double stacks = median(s, "idle_streams", series.get(i),
+            figure.replace("heap_bytes", "native_thread_bytes"));
+        if (!Double.isNaN(v[i]) && stacks > v[i]) {
+          // Platform threads keep their stacks off the heap: show what they cost there too.
+          l[i] += " + " + Report.format(stacks) + " B native";
+        }
       }
       values.add(v);
       labels.add(l);
@@ -142,7 +159,7 @@ final class Chart {
       return null;
     }
     return new Panel("Server heap per idle stream in bytes, after GC (lower is better)", groups,
-        series, values.toArray(new double[0][]), labels.toArray(new String[0][]), Double.NaN);
+        series, values.toArray(new double[0][]), labels.toArray(new String[0][]), Double.NaN, false);
   }
 
   private static void draw(StringBuilder svg, Panel p, int top) {
@@ -150,15 +167,21 @@ final class Chart {
     double right = WIDTH - 20;
     double plotTop = top + 40;
     double plotBottom = top + PANEL_HEIGHT - 30;
+    double[] scale = new double[p.groups().size()];
     double max = Double.isNaN(p.reference()) ? 0 : p.reference();
-    for (double[] group : p.values()) {
-      for (double v : group) {
+    for (int g = 0; g < scale.length; g++) {
+      scale[g] = Double.isNaN(p.reference()) ? 0 : p.reference();
+      for (double v : p.values()[g]) {
         if (!Double.isNaN(v)) {
+          scale[g] = Math.max(scale[g], v);
           max = Math.max(max, v);
         }
       }
     }
-    max = max <= 0 ? 1 : max * 1.15;
+    for (int g = 0; g < scale.length; g++) {
+      double highest = p.perGroupScale() ? scale[g] : max;
+      scale[g] = highest <= 0 ? 1 : highest * 1.15;
+    }
     svg.append(text(left, top + 18, p.title(), "start", 13, "bold"));
     double legendX = left;
     for (int i = 0; i < p.series().size(); i++) {
@@ -172,7 +195,7 @@ final class Chart {
         "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>%n",
         left, plotBottom, right, plotBottom));
     if (!Double.isNaN(p.reference())) {
-      double ry = plotBottom - (plotBottom - plotTop) * p.reference() / max;
+      double ry = plotBottom - (plotBottom - plotTop) * p.reference() / scale[0];
       svg.append(String.format(Locale.ROOT,
           "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#c0392b\" "
               + "stroke-dasharray=\"4 3\"/>%n", left, ry, right, ry));
@@ -187,7 +210,7 @@ final class Chart {
         if (Double.isNaN(v)) {
           continue;
         }
-        double h = (plotBottom - plotTop) * v / max;
+        double h = (plotBottom - plotTop) * v / scale[g];
         double x = gx + i * barWidth;
         svg.append(String.format(Locale.ROOT,
             "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>%n",
@@ -202,7 +225,8 @@ final class Chart {
 
   private static String machineLine(Map<String, Object> s) {
     if (s.get("machine") instanceof Map<?, ?> m) {
-      return m.get("cores") + " cores, " + m.get("cpu") + ", JDK " + m.get("java");
+      Object cores = m.get("cores") instanceof Number n ? (Object) n.intValue() : m.get("cores");
+      return cores + " cores, " + m.get("cpu") + ", JDK " + m.get("java");
     }
     return "machine unknown";
   }

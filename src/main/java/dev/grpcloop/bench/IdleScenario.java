@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -22,8 +23,8 @@ final class IdleScenario {
 
   private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(5);
 
-  /** A warm-up cycle that costs the JIT less than this leaves the code as compiled as it gets. */
-  private static final long STEADY_JIT_MILLIS = 100;
+  /** Warm-up ends once the average stack chunk changes by less than this share in a cycle. */
+  private static final double STEADY_CHUNK_SHARE = 0.03;
 
   static ScenarioResult run(BenchOptions o, Progress progress) throws Exception {
     ScenarioResult result = new ScenarioResult(NAME);
@@ -36,8 +37,10 @@ final class IdleScenario {
     Map<ServerKind, List<ManagedChannel>> channels = new EnumMap<>(ServerKind.class);
     try {
       for (ServerKind kind : kinds) {
-        ServerProcess server = ServerProcess.start(
-            kind, o, o.outDir().resolve("logs/idle-" + kind.label + ".log"));
+        // Native Memory Tracking: where the platform-thread contrast keeps its stacks.
+        ServerProcess server = ServerProcess.start(kind, o,
+            o.outDir().resolve("logs/idle-" + kind.label + ".log"),
+            List.of("-XX:NativeMemoryTracking=summary"));
         servers.put(kind, server);
         List<ManagedChannel> list = new ArrayList<>();
         for (int i = 0; i < o.idleChannels(); i++) {
@@ -91,30 +94,36 @@ final class IdleScenario {
   }
 
   /**
-   * Warm-up cycles of streaming traffic (so that recv and send are compiled) and a round of idle
-   * streams (so that opening and parking are), each followed by a wait for the JIT's queues to
-   * drain, until a cycle leaves the JIT with (almost) nothing to compile. While C2's queue is long,
-   * HotSpot raises the bar for compiling more, so the parking path often gets compiled only in a
-   * later cycle. The parked handlers' frames are then compiled frames, whose stack chunks are
-   * several times smaller than profiled (C1) ones: what a server that has run for a while holds.
+   * Warm-up cycles, each of streaming traffic (so that recv and send get compiled), a round of idle
+   * streams (so that opening and parking do) and a wait for the JIT's queues to drain. A parked
+   * virtual thread keeps its frames in a stack chunk on the heap, and compiled frames are several
+   * times smaller than profiled (C1) ones; while C2's queue is long HotSpot defers compiling more,
+   * so the parking path often gets compiled only in a later cycle. The cycles go on until the
+   * average stack chunk has stopped shrinking for two cycles: a server that has been running for a
+   * while.
    */
   private static void warmUp(BenchOptions o, ServerKind kind, ServerProcess server,
       List<ManagedChannel> channels, Progress progress) throws Exception {
-    int warm = kind == ServerKind.ADAPTER_PLATFORM
-        ? Math.min(o.idleWarmupCount(), o.idlePlatformCount()) : o.idleWarmupCount();
-    long compiled = -1;
-    for (int cycle = 1; cycle <= o.idleWarmupRounds(); cycle++) {
+    boolean platform = kind == ServerKind.ADAPTER_PLATFORM;
+    int warm = platform ? Math.min(o.idleWarmupCount(), o.idlePlatformCount()) : o.idleWarmupCount();
+    // Platform threads keep their frames off the heap: one (slow) cycle is enough there.
+    int cycles = platform ? 1 : o.idleWarmupRounds();
+    double last = Double.NaN;
+    int steady = 0;
+    for (int cycle = 1; cycle <= cycles; cycle++) {
       Pipelined.run(channels.subList(0, 1), 1, o.idleWarmupMessages(), ROUND_TIMEOUT);
-      IdleStreams.run(channels, server, warm, ROUND_TIMEOUT, null);
-      String[] jit = server.command("await-jit 30000", Duration.ofMinutes(1)).split(" ");
-      long now = Long.parseLong(jit[2]);
-      progress.say(NAME + ": warm-up cycle " + cycle + " of " + kind.label + " (" + warm
-          + " idle streams): JIT " + jit[1] + ", " + (compiled < 0 ? now : now - compiled)
-          + " ms compiling");
-      if (compiled >= 0 && now - compiled < STEADY_JIT_MILLIS) {
+      IdleStreams.Round r = IdleStreams.run(channels, server, warm, ROUND_TIMEOUT, null);
+      String jit = server.command("await-jit 30000", Duration.ofMinutes(1));
+      double chunk = r.bytesPerChunk();
+      progress.say(String.format(Locale.ROOT,
+          "%s: warm-up cycle %d of %s (%d idle streams): %.0f B per stack chunk, %s", NAME, cycle,
+          kind.label, warm, chunk, jit));
+      // Twice in a row: a C2 compile queued late in one cycle only shows in the next one.
+      steady = Math.abs(chunk - last) <= STEADY_CHUNK_SHARE * last ? steady + 1 : 0;
+      if (steady == 2) {
         return;
       }
-      compiled = now;
+      last = chunk;
     }
   }
 
@@ -127,8 +136,13 @@ final class IdleScenario {
     String at = "_n" + n;
     result.record(server, "heap_bytes_per_stream" + at, "B",
         (double) (r.heapOpen() - r.heapBefore()) / n);
-    result.record(server, "rss_bytes_per_stream" + at, "B",
-        (double) (r.rssOpen() - r.rssBefore()) / n);
+    if (r.nativeBefore() >= 0) {
+      result.record(server, "native_thread_bytes_per_stream" + at, "B",
+          (double) (r.nativeOpen() - r.nativeBefore()) / n);
+    }
+    if (r.chunkCount() > 0) {
+      result.record(server, "stack_chunk_bytes_per_stream" + at, "B", (double) r.chunkBytes() / n);
+    }
     result.record(server, "open_s" + at, "s", r.openSeconds());
     result.record(server, "cancel_s" + at, "s", r.cancelSeconds());
     result.record(server, "handlers_left" + at, "", r.liveAfter());
@@ -136,8 +150,9 @@ final class IdleScenario {
 
   private static String describe(IdleStreams.Round r, int n) {
     return String.format(java.util.Locale.ROOT,
-        "heap %.0f B/stream, rss %.0f B/stream, open %.2f s, cancel %.2f s, left %d",
-        (double) (r.heapOpen() - r.heapBefore()) / n, (double) (r.rssOpen() - r.rssBefore()) / n,
+        "heap %.0f B/stream, native threads %.0f B/stream, open %.2f s, cancel %.2f s, left %d",
+        (double) (r.heapOpen() - r.heapBefore()) / n,
+        (double) (r.nativeOpen() - r.nativeBefore()) / n,
         r.openSeconds(), r.cancelSeconds(), r.liveAfter());
   }
 }

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
@@ -18,9 +19,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The idle_streams client: opens N bidi streams, each sending one message and getting its echo, so
- * that every handler is parked in recv() again; asks the server for its heap (and, if given a
- * path, a class histogram of it and a thread dump); cancels them all and times until the server's last handler has
- * ended.
+ * that every handler is parked in recv() again; asks the server for its heap and its virtual
+ * threads' stack chunks (and, given a path, for a class histogram, a thread dump and the JIT's code
+ * list); cancels them all and times until the server's last handler has ended.
  */
 final class IdleStreams {
   private IdleStreams() {}
@@ -37,14 +38,22 @@ final class IdleStreams {
    * @param cancelSeconds from the first cancel to the server reporting no live handler
    * @param heapBefore the server's heap after GC before opening
    * @param heapOpen the server's heap after GC with all N streams open
-   * @param rssBefore the server's resident set before opening
-   * @param rssOpen the server's resident set with all N streams open
+   * @param nativeBefore the server's native thread memory before opening (NMT), or -1
+   * @param nativeOpen the server's native thread memory with all N streams open, or -1
+   * @param chunkCount virtual-thread stack chunks on the server's heap with all N open
+   * @param chunkBytes their bytes: a parked virtual thread's frames
    * @param liveOpen handlers the server counted with all N open: N when each is parked
    * @param liveAfter handlers the server counted after the cancel: must be 0
    */
   record Round(
-      double openSeconds, double cancelSeconds, long heapBefore, long heapOpen, long rssBefore,
-      long rssOpen, int liveOpen, int liveAfter) {}
+      double openSeconds, double cancelSeconds, long heapBefore, long heapOpen, long nativeBefore,
+      long nativeOpen, long chunkCount, long chunkBytes, int liveOpen, int liveAfter) {
+
+    /** The average stack chunk's size, or 0 where no thread is virtual. */
+    double bytesPerChunk() {
+      return chunkCount == 0 ? 0 : (double) chunkBytes / chunkCount;
+    }
+  }
 
   static Round run(List<? extends Channel> channels, ServerProcess server, int n, Duration timeout,
       Path histogram) throws IOException, InterruptedException {
@@ -52,8 +61,7 @@ final class IdleStreams {
     long[] before = heap(server);
 
     Watcher watcher = new Watcher(n);
-    @SuppressWarnings("unchecked")
-    ClientCall<Message, Message>[] calls = new ClientCall[n];
+    List<ClientCall<Message, Message>> calls = new ArrayList<>(n);
     long openStart = System.nanoTime();
     long deadline = openStart + timeout.toNanos();
     for (int i = 0; i < n; i++) {
@@ -63,13 +71,14 @@ final class IdleStreams {
       call.start(watcher, new Metadata());
       call.request(1);
       call.sendMessage(hello);
-      calls[i] = call;
+      calls.add(call);
     }
     watcher.awaitAll(watcher.echoed, deadline, "echoes");
     double openSeconds = (System.nanoTime() - openStart) / 1e9;
 
     int liveOpen = parseCount(server.command("live", COMMAND_TIMEOUT));
     long[] open = heap(server);
+    String[] chunks = server.command("stack-chunks", COMMAND_TIMEOUT).split(" ");
     if (histogram != null) {
       Files.createDirectories(histogram.toAbsolutePath().getParent());
       Path at = histogram.toAbsolutePath();
@@ -91,10 +100,10 @@ final class IdleStreams {
     double cancelSeconds = (System.nanoTime() - cancelStart) / 1e9;
     watcher.awaitAll(watcher.closed, System.nanoTime() + timeout.toNanos(), "client closes");
     return new Round(openSeconds, cancelSeconds, before[0], open[0], before[1], open[1],
-        liveOpen, liveAfter);
+        Long.parseLong(chunks[1]), Long.parseLong(chunks[2]), liveOpen, liveAfter);
   }
 
-  /** {heap, rss} from the server's "heap" command. */
+  /** {heap, native thread memory} from the server's "heap" command. */
   private static long[] heap(ServerProcess server) throws IOException, InterruptedException {
     String[] words = server.command("heap", COMMAND_TIMEOUT).split(" ");
     return new long[] {Long.parseLong(words[1]), Long.parseLong(words[2])};

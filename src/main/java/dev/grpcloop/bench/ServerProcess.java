@@ -46,9 +46,16 @@ final class ServerProcess implements AutoCloseable {
 
   /** Starts {@code kind} in a new JVM and waits until it listens. */
   static ServerProcess start(ServerKind kind, BenchOptions options, Path log) throws IOException {
+    return start(kind, options, log, List.of());
+  }
+
+  /** Starts {@code kind} in a new JVM with {@code extraFlags} and waits until it listens. */
+  static ServerProcess start(ServerKind kind, BenchOptions options, Path log,
+      List<String> extraFlags) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmFlags(options));
+    command.addAll(extraFlags);
     if (kind.isReference()) {
       command.add("-cp");
       command.add(options.toolsDir().resolve("*").toString());
@@ -112,9 +119,12 @@ final class ServerProcess implements AutoCloseable {
     return answer;
   }
 
-  /** Asks the server to quit, and ends it by force if it does not within a few seconds. */
+  /**
+   * Asks the server to quit, and ends it by force if it does not within a few seconds (at once if
+   * this thread is interrupted, whose interrupt then stays set).
+   */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     try {
       if (kind.isReference()) {
         process.destroy();
@@ -126,9 +136,14 @@ final class ServerProcess implements AutoCloseable {
       // The process has already gone (its stdin is closed): waiting below is all that is left.
       process.destroy();
     }
-    if (!process.waitFor(15, TimeUnit.SECONDS)) {
+    try {
+      if (!process.waitFor(15, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        process.waitFor(15, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
       process.destroyForcibly();
-      process.waitFor(15, TimeUnit.SECONDS);
+      Thread.currentThread().interrupt();
     }
   }
 
