@@ -54,11 +54,12 @@ final class Report {
     return out;
   }
 
+  /** A figure for summary.json, to three decimals: nanoseconds for microseconds, no further. */
   private static Map<String, Object> figure(double median, String unit, List<Double> rounds) {
     Map<String, Object> f = new LinkedHashMap<>();
-    f.put("median", median);
+    f.put("median", round(median, 3));
     f.put("unit", unit);
-    f.put("rounds", new ArrayList<>(rounds));
+    f.put("rounds", rounds.stream().map(v -> (Object) round(v, 3)).toList());
     return f;
   }
 
