@@ -16,8 +16,10 @@ import java.util.logging.Logger;
  * side, the handler's thread on the other. Package-private: handlers see it through {@link
  * ServerStream} and its halves.
  *
- * <p>The handler's thread closes the call exactly once, when the handler finishes, whatever the way
- * it finishes. The listener only records events and wakes waiters.
+ * <p>The handler's thread closes the call when the handler finishes, whatever the way it finishes:
+ * exactly once, unless grpc has already ended the call (cancelled it, or closed it by itself), when
+ * there is nobody left to send a status to and the call is not closed again. The listener only
+ * records events and wakes waiters.
  */
 final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
     implements ServerStream<ReqT, RespT> {
@@ -127,6 +129,33 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
   }
 
   @Override
+  public void setCompression(String compressorName) {
+    callLock.lock();
+    try {
+      if (phase != Phase.HEADERS_PENDING) {
+        throw new IllegalStateException(phase == Phase.CLOSED
+            ? "the call is closed" : "headers were already sent: set the compression before");
+      }
+      call.setCompression(compressorName);
+    } finally {
+      callLock.unlock();
+    }
+  }
+
+  @Override
+  public void setMessageCompression(boolean enabled) {
+    callLock.lock();
+    try {
+      if (phase == Phase.CLOSED) {
+        throw new IllegalStateException("the call is closed");
+      }
+      call.setMessageCompression(enabled);
+    } finally {
+      callLock.unlock();
+    }
+  }
+
+  @Override
   public boolean isCancelled() {
     return failure() != null;
   }
@@ -212,7 +241,10 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
     return Status.UNKNOWN.withDescription("Application error processing RPC");
   }
 
-  /** Closes grpc's call once; later calls do nothing. Wakes any thread left in recv or send. */
+  /**
+   * Closes grpc's call once, unless grpc has already ended it; later calls do nothing. Wakes any
+   * thread left in recv or send.
+   */
   private void close(Status status, Metadata errorTrailers) {
     callLock.lock();
     try {
@@ -220,14 +252,22 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
         return;
       }
       phase = Phase.CLOSED;
+      // Closed on this side before grpc hears of it: its onComplete may come at once, on another
+      // thread, and must not be taken for grpc ending the call by itself.
+      markClosed();
       Metadata all = merge(merge(new Metadata(), trailers), errorTrailers);
       trailers = null;
+      if (failure() != null) {
+        // grpc ended the call already, and told the client how. A status sent now can only race
+        // the transport's own: on Netty, for a request over the size limit, it replaced the
+        // client's RESOURCE_EXHAUSTED with CANCELLED, and at times failed the whole connection.
+        return;
+      }
       call.close(status, all);
     } catch (RuntimeException e) {
       logger.log(Level.WARNING, "Closing the call failed", e);
     } finally {
       callLock.unlock();
-      markClosed();
     }
   }
 
@@ -267,6 +307,17 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
         status = Status.CANCELLED.withDescription("the client cancelled the call");
       }
       fail(status.asException(), true);
+    }
+
+    @Override
+    public void onComplete() {
+      // Normally the handler closed the call first, and this changes nothing. But grpc also ends a
+      // call by itself, for example when a request cannot be parsed: then the client already has
+      // its status, and the handler, perhaps waiting in recv, must hear of it or wait forever.
+      if (!closedByThisSide()) {
+        fail(Status.CANCELLED.withDescription("grpc ended the call before the handler did")
+            .asException(), true);
+      }
     }
   }
 }

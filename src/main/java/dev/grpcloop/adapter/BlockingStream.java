@@ -61,7 +61,10 @@ abstract class BlockingStream<InT, OutT> {
   /** This side closed the call (server: the handler returned; client: close()). */
   private boolean closed;
 
-  /** Why the call failed, or null while it has not. Once set, never changes. */
+  /**
+   * Why the call is over, or null while it is not. A server call sets it when cancelled; a client
+   * call when grpc closes it, with OK for a normal end. Once set, never changes.
+   */
   private StatusException failure;
 
   /** Incremented by every onReady callback, so a sender cannot miss one between check and wait. */
@@ -123,9 +126,10 @@ abstract class BlockingStream<InT, OutT> {
   }
 
   /**
-   * Records that the call failed, wakes every waiter, and returns whether this was the first
-   * failure. With {@code discardInbox}, buffered messages are dropped at once (the server side: the
-   * client is gone, so nobody wants them); otherwise {@code recv} still returns them before it
+   * Records that the call is over, wakes every waiter, and returns whether this was the first end.
+   * An OK status (a client call that completed) also ends the input, so that {@code recv} returns
+   * null rather than throwing. With {@code discardInbox}, buffered messages are dropped at once
+   * (a cancelled call: nobody wants them); otherwise {@code recv} still returns them before it
    * throws (the client side: a server's messages come before its status, as in grpc-go).
    */
   final boolean fail(StatusException cause, boolean discardInbox) {
@@ -135,6 +139,9 @@ abstract class BlockingStream<InT, OutT> {
         return false;
       }
       failure = cause;
+      if (cause.getStatus().isOk()) {
+        inputEnded = true;
+      }
       if (discardInbox) {
         inbox.clear();
       }
@@ -172,6 +179,16 @@ abstract class BlockingStream<InT, OutT> {
     lock.lock();
     try {
       return failure;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether this side has closed the call. */
+  final boolean closedByThisSide() {
+    lock.lock();
+    try {
+      return closed;
     } finally {
       lock.unlock();
     }
@@ -237,10 +254,11 @@ abstract class BlockingStream<InT, OutT> {
     claim(sender, "send");
     try {
       for (;; ) {
-        long seen = readyEventsOrThrow();
+        long seen;
         callLock.lockInterruptibly();
         try {
-          checkCanSend();
+          checkCanSend(); // the caller's misuse first, whatever state the call is in
+          seen = readyEventsOrThrow();
           if (transportReady()) {
             writeToTransport(message);
             return;
@@ -279,6 +297,10 @@ abstract class BlockingStream<InT, OutT> {
     return grant;
   }
 
+  /**
+   * Called with callLock held: lock may be taken inside callLock (here, and in a server call's
+   * close), never the reverse.
+   */
   private long readyEventsOrThrow() throws InterruptedException, StatusException {
     lock.lockInterruptibly();
     try {

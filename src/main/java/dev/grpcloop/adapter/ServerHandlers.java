@@ -13,7 +13,16 @@ package dev.grpcloop.adapter;
  *       and its message is not sent to the client.
  * </ul>
  *
- * <p>Bind a handler to a method with {@link BlockingServerCalls}.
+ * <p>Bind a handler to a method with {@link BlockingServerCalls}; a method reference fits the
+ * shape:
+ *
+ * <pre>{@code
+ * static Reply greet(Request request, ServerCallScope call) {
+ *   return Reply.newBuilder().setText("hello " + request.getName()).build();
+ * }
+ * ...
+ * builder.addMethod(GreeterGrpc.getGreetMethod(), BlockingServerCalls.unary(Greeter::greet));
+ * }</pre>
  */
 public final class ServerHandlers {
   private ServerHandlers() {}

@@ -6,6 +6,16 @@ import io.grpc.StatusException;
  * The receiving half of a server call: the client's messages, one {@link #recv} at a time. Given
  * to client-streaming handlers; bidirectional handlers get it as part of {@link ServerStream}.
  *
+ * <pre>{@code
+ * Total sum(ServerRecvStream<Number> numbers) throws Exception {
+ *   long sum = 0;
+ *   for (Number n; (n = numbers.recv()) != null; ) {   // null: the client finished
+ *     sum += n.getValue();
+ *   }
+ *   return Total.newBuilder().setSum(sum).build();   // returning ends the call OK
+ * }
+ * }</pre>
+ *
  * <p>Thread safety, as in grpc-go: one thread may call {@code recv} while another sends, but two
  * threads must not call {@code recv} at the same time; if they do, the second gets an {@link
  * IllegalStateException}.
@@ -23,8 +33,10 @@ public interface ServerRecvStream<ReqT> extends ServerCallScope {
    *
    * @return the next message, or null at a clean end of the client's stream
    * @throws StatusException if the call was cancelled, its deadline passed, or the transport
-   *     failed: {@code CANCELLED} or {@code DEADLINE_EXCEEDED}. Thrown promptly, with any messages
-   *     still buffered dropped; let it propagate out of the handler.
+   *     failed: {@code CANCELLED} or {@code DEADLINE_EXCEEDED} (a client's deadline may arrive as
+   *     {@code CANCELLED}, when the client's timer fires first and its reset says only "cancel").
+   *     Thrown promptly, with any messages still buffered dropped; let it propagate out of the
+   *     handler.
    * @throws InterruptedException if the calling thread is interrupted while waiting
    * @throws IllegalStateException if called again after it returned null, after the call was
    *     closed, or by a second thread while another is inside it

@@ -1,9 +1,7 @@
 package dev.grpcloop.bench;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
-import dev.grpcloop.adapter.BlockingServerCalls;
 import dev.grpcloop.echo.EchoService;
-import dev.grpcloop.echo.proto.EchoServiceGrpc;
 import dev.grpcloop.serving.ExampleServer;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
@@ -91,11 +89,8 @@ public final class BenchServer {
 
   /** EchoService's loop on a platform thread per call: what the adapter saves by going virtual. */
   private static ServerServiceDefinition platformThreadEcho() {
-    return ServerServiceDefinition.builder(EchoServiceGrpc.getServiceDescriptor())
-        .addMethod(EchoServiceGrpc.getEchoStreamMethod(),
-            BlockingServerCalls.bidiStreaming(EchoService::echoStream,
-                Thread.ofPlatform().name(HandlerCensus.PLATFORM_HANDLER_PREFIX, 0).factory()))
-        .build();
+    return EchoService.bindService(
+        Thread.ofPlatform().name(HandlerCensus.PLATFORM_HANDLER_PREFIX, 0).factory());
   }
 
   private static Server rawServer(RawEchoService raw, boolean direct) throws IOException {

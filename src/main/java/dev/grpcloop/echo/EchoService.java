@@ -6,16 +6,13 @@ import dev.grpcloop.echo.proto.EchoServiceGrpc;
 import dev.grpcloop.echo.proto.Message;
 import io.grpc.BindableService;
 import io.grpc.ServerServiceDefinition;
+import java.util.concurrent.ThreadFactory;
 
 /** The Go article's echo service, {@code echo.EchoService}, written as the article's loop. */
 public final class EchoService implements BindableService {
 
-  /**
-   * The handler: echoes every message until the client finishes sending. Public so that other
-   * bindings (a different thread factory, the benchmarks) can reuse the very same loop.
-   */
   // snippet:echo-loop
-  public static void echoStream(ServerStream<Message, Message> stream) throws Exception {
+  static void echoStream(ServerStream<Message, Message> stream) throws Exception {
     // Loop until the client closes the stream or an error occurs (recv and send throw).
     for (;;) {
       // Block until a message arrives or the stream ends.
@@ -38,5 +35,16 @@ public final class EchoService implements BindableService {
             BlockingServerCalls.bidiStreaming(EchoService::echoStream))
         .build();
     // end-snippet
+  }
+
+  /**
+   * The same service with each call's handler on a thread from {@code handlerThreads}, for a server
+   * that names, counts or limits its handler threads (the hardening tests count them).
+   */
+  public static ServerServiceDefinition bindService(ThreadFactory handlerThreads) {
+    return ServerServiceDefinition.builder(EchoServiceGrpc.getServiceDescriptor())
+        .addMethod(EchoServiceGrpc.getEchoStreamMethod(),
+            BlockingServerCalls.bidiStreaming(EchoService::echoStream, handlerThreads))
+        .build();
   }
 }

@@ -5,12 +5,19 @@ import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * What every example server shares: a {@code --port N} option (default 50051, 0 picks a free
- * port), one line on standard output once it listens, and a graceful stop on SIGTERM or Ctrl-C.
+ * port), one line on standard output once it listens, the standard gRPC health service and server
+ * reflection (so generic tools such as grpcurl can list and call it), and a graceful stop on
+ * SIGTERM or Ctrl-C.
  */
 public final class ExampleServer {
   private ExampleServer() {}
@@ -24,8 +31,26 @@ public final class ExampleServer {
   /** Starts the services, prints the port, and blocks until the JVM is asked to stop. */
   public static void run(String name, String[] args, BindableService... services)
       throws IOException, InterruptedException {
-    Server server = start(port(args), services);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> stopGracefully(server)));
+    run(name, args, builder -> {}, services);
+  }
+
+  /**
+   * Like {@link #run(String, String[], BindableService...)}, with server settings beyond this
+   * project's defaults applied by {@code options}, for example a larger inbound message limit.
+   */
+  public static void run(
+      String name, String[] args, Consumer<ServerBuilder<?>> options,
+      BindableService... services) throws IOException, InterruptedException {
+    HealthStatusManager health = new HealthStatusManager();
+    Server server = start(port(args), options, health, services);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      // Health checkers see NOT_SERVING at once, before the grace period runs out.
+      health.enterTerminalState();
+      System.out.println(name + " server stopping: calls in flight get " + GRACE_SECONDS
+          + " s to finish");
+      System.out.flush();
+      stopGracefully(server);
+    }));
     System.out.println(name + " server listening on port " + server.getPort());
     System.out.flush();
     server.awaitTermination();
@@ -34,13 +59,38 @@ public final class ExampleServer {
   /**
    * Builds and starts a server in the configuration this project recommends for services bound
    * with the adapter: grpc's callbacks run on the transport thread ({@code directExecutor}), which
-   * is safe because the adapter's callbacks never block.
+   * is safe because the adapter's callbacks never block. The health service reports every service,
+   * and the server as a whole ({@code ""}), as SERVING; server reflection lists them all.
    */
   public static Server start(int port, BindableService... services) throws IOException {
+    return start(port, builder -> {}, services);
+  }
+
+  /** Like {@link #start(int, BindableService...)}, with {@code options} applied to the builder. */
+  public static Server start(
+      int port, Consumer<ServerBuilder<?>> options, BindableService... services)
+      throws IOException {
+    return start(port, options, new HealthStatusManager(), services);
+  }
+
+  /**
+   * Like {@link #start(int, Consumer, BindableService...)}, reporting health through {@code
+   * health}: {@link HealthStatusManager#enterTerminalState} then makes every check NOT_SERVING.
+   */
+  public static Server start(
+      int port, Consumer<ServerBuilder<?>> options, HealthStatusManager health,
+      BindableService... services) throws IOException {
+    // grpc's health and reflection services never block in their callbacks either.
     ServerBuilder<?> builder =
-        Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create()).directExecutor();
+        Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create())
+            .directExecutor()
+            .addService(health.getHealthService())
+            .addService(ProtoReflectionServiceV1.newInstance());
+    options.accept(builder);
     for (BindableService service : services) {
-      builder.addService(service);
+      ServerServiceDefinition definition = service.bindService();
+      builder.addService(definition);
+      health.setStatus(definition.getServiceDescriptor().getName(), ServingStatus.SERVING);
     }
     return builder.build().start();
   }
@@ -72,7 +122,8 @@ public final class ExampleServer {
     return DEFAULT_PORT;
   }
 
-  private static int parsePort(String value) {
+  /** Parses a port number, with a message fit to show the user if it is not one. */
+  static int parsePort(String value) {
     try {
       int port = Integer.parseInt(value);
       if (port >= 0 && port <= 65535) {

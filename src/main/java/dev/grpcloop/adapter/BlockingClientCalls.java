@@ -1,0 +1,104 @@
+package dev.grpcloop.adapter;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.StatusException;
+
+/**
+ * Starts client calls of the four RPC kinds in blocking style, on any {@link Channel}. The streaming
+ * kinds return a {@link ClientStream} to use with try-with-resources; unary returns the response.
+ *
+ * <pre>{@code
+ * try (ClientStream<Message, Message> stream =
+ *     BlockingClientCalls.bidiStreaming(channel, EchoServiceGrpc.getEchoStreamMethod())) {
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <p>Deadlines and other per-call settings go in {@link CallOptions}; a call made inside a
+ * cancellable {@link io.grpc.Context} is cancelled with it. Request headers go in {@link Metadata}.
+ * Every method may be called from any thread.
+ */
+public final class BlockingClientCalls {
+  private BlockingClientCalls() {}
+
+  /**
+   * Calls a unary method and waits for its response.
+   *
+   * @throws StatusException if the call failed
+   * @throws InterruptedException if interrupted while waiting; the call is then cancelled
+   */
+  public static <ReqT, RespT> RespT unary(
+      Channel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options, ReqT request)
+      throws InterruptedException, StatusException {
+    try (ClientStream<ReqT, RespT> call =
+        serverStreaming(channel, method, options, new Metadata(), request)) {
+      return call.closeAndRecv();
+    }
+  }
+
+  /** Calls a unary method with default options and waits for its response; see above. */
+  public static <ReqT, RespT> RespT unary(
+      Channel channel, MethodDescriptor<ReqT, RespT> method, ReqT request)
+      throws InterruptedException, StatusException {
+    return unary(channel, method, CallOptions.DEFAULT, request);
+  }
+
+  /**
+   * Starts a server-streaming call: sends {@code request}, half-closes, and returns the stream to
+   * {@link ClientStream#recv} the responses from. Never blocks.
+   */
+  public static <ReqT, RespT> ClientStream<ReqT, RespT> serverStreaming(
+      Channel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options,
+      Metadata headers, ReqT request) {
+    BlockingClientCall<ReqT, RespT> call = start(channel, method, options, headers);
+    call.sendOnly(request);
+    return call;
+  }
+
+  /** Starts a server-streaming call with default options and no headers; see above. */
+  public static <ReqT, RespT> ClientStream<ReqT, RespT> serverStreaming(
+      Channel channel, MethodDescriptor<ReqT, RespT> method, ReqT request) {
+    return serverStreaming(channel, method, CallOptions.DEFAULT, new Metadata(), request);
+  }
+
+  /**
+   * Starts a client-streaming call: {@link ClientStream#send} the requests, then {@link
+   * ClientStream#closeAndRecv} the response. Never blocks.
+   */
+  public static <ReqT, RespT> ClientStream<ReqT, RespT> clientStreaming(
+      Channel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options,
+      Metadata headers) {
+    return start(channel, method, options, headers);
+  }
+
+  /** Starts a client-streaming call with default options and no headers; see above. */
+  public static <ReqT, RespT> ClientStream<ReqT, RespT> clientStreaming(
+      Channel channel, MethodDescriptor<ReqT, RespT> method) {
+    return clientStreaming(channel, method, CallOptions.DEFAULT, new Metadata());
+  }
+
+  /** Starts a bidirectional-streaming call. Never blocks. */
+  public static <ReqT, RespT> ClientStream<ReqT, RespT> bidiStreaming(
+      Channel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options,
+      Metadata headers) {
+    return start(channel, method, options, headers);
+  }
+
+  /** Starts a bidirectional-streaming call with default options and no headers. Never blocks. */
+  public static <ReqT, RespT> ClientStream<ReqT, RespT> bidiStreaming(
+      Channel channel, MethodDescriptor<ReqT, RespT> method) {
+    return bidiStreaming(channel, method, CallOptions.DEFAULT, new Metadata());
+  }
+
+  private static <ReqT, RespT> BlockingClientCall<ReqT, RespT> start(
+      Channel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options,
+      Metadata headers) {
+    BlockingClientCall<ReqT, RespT> call =
+        new BlockingClientCall<>(channel.newCall(method, options));
+    call.start(headers);
+    return call;
+  }
+}

@@ -1,0 +1,85 @@
+package dev.grpcloop.echo;
+
+import dev.grpcloop.adapter.BlockingClientCalls;
+import dev.grpcloop.adapter.ClientStream;
+import dev.grpcloop.echo.proto.EchoServiceGrpc;
+import dev.grpcloop.echo.proto.Message;
+import dev.grpcloop.serving.CommandLine;
+import dev.grpcloop.serving.ExampleClient;
+import io.grpc.Channel;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusException;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+
+/**
+ * The Go article's client for {@code echo.EchoService}: one thread sends lines while the main
+ * thread prints each echo as it arrives. Usage: {@code EchoClient [--host H] [--port N] [LINE...]};
+ * with no LINE it sends standard input, line by line, until end of input (Ctrl-D).
+ */
+public final class EchoClient {
+  private EchoClient() {}
+
+  /** Runs the client; exits 0 once every line came back, 1 if the call failed, 2 on bad options. */
+  public static void main(String[] args) throws InterruptedException {
+    CommandLine commandLine;
+    try {
+      commandLine = CommandLine.parse(args, Set.of("--host", "--port"));
+    } catch (IllegalArgumentException e) {
+      System.err.println("echo client: " + e.getMessage());
+      System.err.println("usage: EchoClient [--host H] [--port N] [LINE...]");
+      System.exit(2);
+      return;
+    }
+    BufferedReader lines = commandLine.operands().isEmpty()
+        ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
+        : new BufferedReader(new StringReader(String.join("\n", commandLine.operands())));
+    ManagedChannel channel = ExampleClient.channel(commandLine);
+    int exitCode;
+    try {
+      echo(channel, lines, System.out);
+      exitCode = 0;
+    } catch (StatusException e) {
+      System.err.println("echo client: the call failed: " + e.getStatus());
+      exitCode = 1;
+    } finally {
+      ExampleClient.close(channel);
+    }
+    System.exit(exitCode);
+  }
+
+  /**
+   * Sends every line of {@code lines} over one {@code EchoStream} and prints each echo to {@code
+   * out} as {@code received: TEXT}, returning when the server has echoed them all and ended.
+   *
+   * @throws StatusException if the call fails
+   */
+  static void echo(Channel channel, BufferedReader lines, PrintStream out)
+      throws InterruptedException, StatusException {
+    // snippet:echo-client
+    try (ClientStream<Message, Message> stream =
+        BlockingClientCalls.bidiStreaming(channel, EchoServiceGrpc.getEchoStreamMethod())) {
+      // Send from a thread of its own; closeSend() when it returns, like Go's defer.
+      stream.startSender(() -> {
+        for (String line; (line = lines.readLine()) != null; ) {
+          if (!stream.send(Message.newBuilder().setText(line).build())) {
+            return; // the call is over: recv() below tells why
+          }
+        }
+      });
+      // The main thread receives.
+      for (;;) {
+        Message resp = stream.recv();
+        if (resp == null) {
+          return; // the server finished sending
+        }
+        out.println("received: " + resp.getText());
+      }
+    }
+    // end-snippet
+  }
+}

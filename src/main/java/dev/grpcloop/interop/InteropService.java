@@ -1,0 +1,169 @@
+package dev.grpcloop.interop;
+
+import dev.grpcloop.adapter.BlockingServerCalls;
+import dev.grpcloop.adapter.ServerCallScope;
+import dev.grpcloop.adapter.ServerRecvStream;
+import dev.grpcloop.adapter.ServerSendStream;
+import dev.grpcloop.adapter.ServerStream;
+import io.grpc.BindableService;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.testing.integration.EmptyProtos.Empty;
+import io.grpc.testing.integration.Messages.ResponseParameters;
+import io.grpc.testing.integration.Messages.SimpleRequest;
+import io.grpc.testing.integration.Messages.SimpleResponse;
+import io.grpc.testing.integration.Messages.StreamingInputCallRequest;
+import io.grpc.testing.integration.Messages.StreamingInputCallResponse;
+import io.grpc.testing.integration.Messages.StreamingOutputCallRequest;
+import io.grpc.testing.integration.Messages.StreamingOutputCallResponse;
+import io.grpc.testing.integration.TestServiceGrpc;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * gRPC's interop test service, {@code grpc.testing.TestService}, with every method a blocking
+ * handler bound by the adapter. It does what the interop spec asks of a server: payloads of the
+ * requested sizes at the requested intervals, the requested status code and message, compressed
+ * responses when asked, the echo of {@link EchoMetadata the test headers}, and {@code
+ * UNIMPLEMENTED} for {@code UnimplementedCall}.
+ *
+ * <p>The official interop client drives it in the conformance test, which makes it the adapter's
+ * strictest test: status codes, metadata, cancellation, deadlines, flow control and compression
+ * as real gRPC clients expect them on the wire.
+ */
+public final class InteropService implements BindableService {
+
+  /** The one compressor that every gRPC implementation has, and the interop cases use. */
+  private static final String GZIP = "gzip";
+
+  @Override
+  public ServerServiceDefinition bindService() {
+    return ServerServiceDefinition.builder(TestServiceGrpc.getServiceDescriptor())
+        .addMethod(TestServiceGrpc.getEmptyCallMethod(),
+            BlockingServerCalls.unary(InteropService::emptyCall))
+        .addMethod(TestServiceGrpc.getUnaryCallMethod(),
+            BlockingServerCalls.unary(InteropService::unaryCall))
+        .addMethod(TestServiceGrpc.getCacheableUnaryCallMethod(),
+            BlockingServerCalls.unary(InteropService::unaryCall))
+        .addMethod(TestServiceGrpc.getStreamingOutputCallMethod(),
+            BlockingServerCalls.serverStreaming(InteropService::streamingOutputCall))
+        .addMethod(TestServiceGrpc.getStreamingInputCallMethod(),
+            BlockingServerCalls.clientStreaming(InteropService::streamingInputCall))
+        .addMethod(TestServiceGrpc.getFullDuplexCallMethod(),
+            BlockingServerCalls.bidiStreaming(InteropService::fullDuplexCall))
+        .addMethod(TestServiceGrpc.getHalfDuplexCallMethod(),
+            BlockingServerCalls.bidiStreaming(InteropService::halfDuplexCall))
+        // A service definition must bind every method: this one answers UNIMPLEMENTED.
+        .addMethod(TestServiceGrpc.getUnimplementedCallMethod(),
+            BlockingServerCalls.unary(InteropService::unimplementedCall))
+        .build();
+  }
+
+  /** One empty request, one empty response. */
+  static Empty emptyCall(Empty request, ServerCallScope call) {
+    EchoMetadata.echo(call);
+    return Empty.getDefaultInstance();
+  }
+
+  /** One response of {@code response_size} bytes, or the {@code response_status} asked for. */
+  static SimpleResponse unaryCall(SimpleRequest request, ServerCallScope call)
+      throws StatusException {
+    // The compressor is part of the response headers, so it is chosen before they go out.
+    if (request.getResponseCompressed().getValue()) {
+      call.setCompression(GZIP);
+    }
+    EchoMetadata.echo(call);
+    if (request.hasResponseStatus()) {
+      throw Payloads.statusOf(request.getResponseStatus());
+    }
+    SimpleResponse.Builder response = SimpleResponse.newBuilder();
+    if (request.getResponseSize() != 0) {
+      response.setPayload(Payloads.zeros(request.getResponseSize()));
+    }
+    return response.build();
+  }
+
+  /** One request, then one response per {@code response_parameters} entry. */
+  static void streamingOutputCall(
+      StreamingOutputCallRequest request, ServerSendStream<StreamingOutputCallResponse> responses)
+      throws Exception {
+    if (request.getResponseParametersList().stream().anyMatch(p -> p.getCompressed().getValue())) {
+      responses.setCompression(GZIP);
+    }
+    EchoMetadata.echo(responses);
+    respond(request, responses);
+  }
+
+  /** Any number of requests, then one response: the sum of their payload sizes. */
+  static StreamingInputCallResponse streamingInputCall(
+      ServerRecvStream<StreamingInputCallRequest> requests) throws Exception {
+    EchoMetadata.echo(requests);
+    int total = 0;
+    for (StreamingInputCallRequest request = requests.recv(); request != null;
+        request = requests.recv()) {
+      total += request.getPayload().getBody().size();
+    }
+    return StreamingInputCallResponse.newBuilder().setAggregatedPayloadSize(total).build();
+  }
+
+  /** Answers each request as it arrives: the seed's loop, with the interop requests' rules. */
+  static void fullDuplexCall(
+      ServerStream<StreamingOutputCallRequest, StreamingOutputCallResponse> stream)
+      throws Exception {
+    // Which responses want compression is only known as requests arrive, after the headers:
+    // offer gzip for the call now, and let each response opt in (see respond).
+    stream.setCompression(GZIP);
+    EchoMetadata.echo(stream);
+    for (;;) {
+      StreamingOutputCallRequest request = stream.recv();
+      if (request == null) {
+        return;
+      }
+      respond(request, stream);
+    }
+  }
+
+  /** Takes every request until the client finishes, then answers them all in order. */
+  static void halfDuplexCall(
+      ServerStream<StreamingOutputCallRequest, StreamingOutputCallResponse> stream)
+      throws Exception {
+    stream.setCompression(GZIP);
+    EchoMetadata.echo(stream);
+    List<StreamingOutputCallRequest> requests = new ArrayList<>();
+    for (StreamingOutputCallRequest request = stream.recv(); request != null;
+        request = stream.recv()) {
+      requests.add(request);
+    }
+    for (StreamingOutputCallRequest request : requests) {
+      respond(request, stream);
+    }
+  }
+
+  /** The method no server implements. */
+  static Empty unimplementedCall(Empty request, ServerCallScope call) throws StatusException {
+    throw Status.UNIMPLEMENTED
+        .withDescription("grpc.testing.TestService/UnimplementedCall is never implemented")
+        .asException();
+  }
+
+  /**
+   * Sends what one streaming request asks for: its {@code response_status} as the call's end, or
+   * one response per {@code response_parameters} entry, each after its interval and compressed if
+   * it says so.
+   */
+  private static void respond(
+      StreamingOutputCallRequest request, ServerSendStream<StreamingOutputCallResponse> responses)
+      throws Exception {
+    if (request.hasResponseStatus()) {
+      throw Payloads.statusOf(request.getResponseStatus());
+    }
+    for (ResponseParameters parameters : request.getResponseParametersList()) {
+      Intervals.await(parameters.getIntervalUs());
+      responses.setMessageCompression(parameters.getCompressed().getValue());
+      responses.send(StreamingOutputCallResponse.newBuilder()
+          .setPayload(Payloads.zeros(parameters.getSize()))
+          .build());
+    }
+  }
+}

@@ -1,0 +1,107 @@
+package dev.grpcloop.adapter;
+
+import static dev.grpcloop.adapter.TestMethods.BIDI;
+import static dev.grpcloop.adapter.TestMethods.UNARY;
+import static dev.grpcloop.adapter.TestMethods.msg;
+import static dev.grpcloop.adapter.TestMethods.service;
+import static dev.grpcloop.adapter.TestServer.PATIENCE;
+import static dev.grpcloop.adapter.TestServer.await;
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.grpcloop.adapter.TestServer.Transport;
+import dev.grpcloop.echo.proto.Message;
+import io.grpc.CallOptions;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Deadline;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Server side: with the default thread factory the handler runs on a virtual thread, inside the
+ * call's {@link Context}: it sees the deadline, values that interceptors put in the Context, and
+ * the Context's cancellation.
+ */
+@Timeout(60)
+class ServerContextTest {
+
+  private static final Context.Key<String> VALUE = Context.key("test-value");
+
+  /** Puts a value in the call's Context, the standard way. */
+  private static final ServerInterceptor PUT_VALUE = new ServerInterceptor() {
+    @Override
+    public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+        ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+      return Contexts.interceptCall(
+          Context.current().withValue(VALUE, "from the interceptor"), call, headers, next);
+    }
+  };
+
+  /** What a handler saw of its thread and Context. */
+  private record Seen(boolean virtual, Deadline deadline, String value, boolean cancelled) {
+    static Seen now() {
+      Context context = Context.current();
+      return new Seen(Thread.currentThread().isVirtual(), context.getDeadline(), VALUE.get(),
+          context.isCancelled());
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void unaryHandlerRunsOnAVirtualThreadInTheCallsContext(Transport transport) throws Exception {
+    CompletableFuture<Seen> seen = new CompletableFuture<>();
+    var handler = BlockingServerCalls.<Message, Message>unary((request, call) -> {
+      seen.complete(Seen.now());
+      return request;
+    });
+
+    try (TestServer server = TestServer.start(transport, service(UNARY, handler), PUT_VALUE)) {
+      Message response = BlockingClientCalls.unary(server.channel(), UNARY,
+          CallOptions.DEFAULT.withDeadlineAfter(30, SECONDS), msg("hello"));
+      assertThat(response.getText()).isEqualTo("hello");
+    }
+    assertSeenInCallContext(await(seen));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void bidiHandlerRunsOnAVirtualThreadInTheCallsContextAndSeesItCancelled(Transport transport)
+      throws Exception {
+    CompletableFuture<Seen> seen = new CompletableFuture<>();
+    CountDownLatch contextCancelled = new CountDownLatch(1);
+    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(stream -> {
+      seen.complete(Seen.now());
+      Context.current().addListener(context -> contextCancelled.countDown(), Runnable::run);
+      stream.recv(); // throws when the client cancels
+    });
+
+    try (TestServer server = TestServer.start(transport, service(BIDI, handler), PUT_VALUE)) {
+      RawCall call = RawCall.start(server.channel(), BIDI,
+          CallOptions.DEFAULT.withDeadlineAfter(30, SECONDS), new Metadata());
+      assertSeenInCallContext(await(seen));
+      call.cancel("the test cancels");
+
+      assertThat(call.awaitStatus().getCode()).isEqualTo(Status.Code.CANCELLED);
+      assertThat(contextCancelled.await(PATIENCE.toMillis(), MILLISECONDS))
+          .as("the handler's Context is cancelled with the call").isTrue();
+    }
+  }
+
+  private static void assertSeenInCallContext(Seen seen) {
+    assertThat(seen.virtual()).as("runs on a virtual thread").isTrue();
+    assertThat(seen.deadline()).as("the call's deadline").isNotNull();
+    assertThat(seen.deadline().timeRemaining(MILLISECONDS)).isBetween(1L, 30_000L);
+    assertThat(seen.value()).isEqualTo("from the interceptor");
+    assertThat(seen.cancelled()).isFalse();
+  }
+}

@@ -1,0 +1,87 @@
+package dev.grpcloop.echo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.grpcloop.adapter.BlockingClientCalls;
+import dev.grpcloop.adapter.ClientStream;
+import dev.grpcloop.echo.proto.EchoServiceGrpc;
+import dev.grpcloop.echo.proto.Message;
+import dev.grpcloop.serving.ExampleServer;
+import io.grpc.CallOptions;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(30)
+class EchoServiceTest {
+  private Server server;
+  private ManagedChannel channel;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = ExampleServer.start(0, new EchoService());
+    channel = Grpc.newChannelBuilderForAddress(
+        "127.0.0.1", server.getPort(), InsecureChannelCredentials.create()).build();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void echoesEveryMessageInOrderThenEnds() throws Exception {
+    int count = 10_000;
+    List<String> received = new ArrayList<>();
+    try (ClientStream<Message, Message> stream =
+        BlockingClientCalls.bidiStreaming(channel, EchoServiceGrpc.getEchoStreamMethod())) {
+      stream.startSender(() -> {
+        for (int i = 0; i < count; i++) {
+          if (!stream.send(Message.newBuilder().setText("hello " + i).build())) {
+            return;
+          }
+        }
+      });
+      for (Message resp; (resp = stream.recv()) != null; ) {
+        received.add(resp.getText());
+      }
+    }
+    assertThat(received).hasSize(count);
+    for (int i = 0; i < count; i++) {
+      assertThat(received.get(i)).isEqualTo("hello " + i);
+    }
+  }
+
+  @Test
+  void aDeadlineEndsAStreamThatNeverCloses() {
+    Status.Code code = null;
+    Message echo = null;
+    // snippet:client-deadline
+    CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(300, TimeUnit.MILLISECONDS);
+    try (ClientStream<Message, Message> stream = BlockingClientCalls.bidiStreaming(
+        channel, EchoServiceGrpc.getEchoStreamMethod(), options, new Metadata())) {
+      stream.send(Message.newBuilder().setText("are you there?").build());
+      echo = stream.recv(); // the echo comes back at once
+      stream.recv();        // no closeSend: the server waits, until the deadline ends the call
+    } catch (StatusException e) {
+      code = e.getStatus().getCode(); // DEADLINE_EXCEEDED
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    // end-snippet
+    assertThat(echo.getText()).isEqualTo("are you there?");
+    assertThat(code).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+  }
+}

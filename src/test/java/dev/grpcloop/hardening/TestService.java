@@ -1,0 +1,50 @@
+package dev.grpcloop.hardening;
+
+import dev.grpcloop.adapter.BlockingServerCalls;
+import dev.grpcloop.adapter.ServerHandlers;
+import dev.grpcloop.echo.proto.Message;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.protobuf.ProtoUtils;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadFactory;
+
+/**
+ * A service of bidi methods on the echo proto's Message, each bound with the adapter to a handler
+ * a test writes for one scenario: {@code new TestService().bidi("name", handler).build(threads)}.
+ */
+final class TestService {
+  static final String NAME = "hardening.Test";
+
+  private final Map<String, ServerHandlers.BidiStreaming<Message, Message>> handlers =
+      new LinkedHashMap<>();
+
+  /** The descriptor of the bidi method {@code name} of this service. */
+  static MethodDescriptor<Message, Message> method(String name) {
+    return MethodDescriptor.<Message, Message>newBuilder()
+        .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
+        .setFullMethodName(MethodDescriptor.generateFullMethodName(NAME, name))
+        .setRequestMarshaller(ProtoUtils.marshaller(Message.getDefaultInstance()))
+        .setResponseMarshaller(ProtoUtils.marshaller(Message.getDefaultInstance()))
+        .build();
+  }
+
+  /** Adds the bidi method {@code name}, handled by {@code handler}. */
+  TestService bidi(String name, ServerHandlers.BidiStreaming<Message, Message> handler) {
+    handlers.put(name, handler);
+    return this;
+  }
+
+  /** The service definition, every handler on a thread from {@code threads}. */
+  ServerServiceDefinition build(ThreadFactory threads) {
+    ServerServiceDefinition.Builder builder = ServerServiceDefinition.builder(NAME);
+    handlers.forEach((name, handler) ->
+        builder.addMethod(method(name), BlockingServerCalls.bidiStreaming(handler, threads)));
+    return builder.build();
+  }
+
+  static Message text(String text) {
+    return Message.newBuilder().setText(text).build();
+  }
+}
