@@ -110,7 +110,7 @@ record BenchOptions(
         integers(p, "bench.idle.counts", full ? "10000,100000" : quick ? "10000" : "100"),
         integer(p, "bench.idle.platformCount", full ? 10_000 : quick ? 2_000 : 100),
         integer(p, "bench.idle.warmupCount", full || quick ? 10_000 : 100),
-        integer(p, "bench.idle.warmupRounds", full ? 10 : quick ? 5 : 1),
+        integer(p, "bench.idle.warmupRounds", full ? 12 : quick ? 6 : 1),
         integer(p, "bench.idle.warmupMessages", full ? 200_000 : quick ? 50_000 : 1_000),
         integer(p, "bench.idle.channels", 4),
         flag(p, "bench.idle.histograms"),

@@ -99,8 +99,8 @@ final class IdleScenario {
    * virtual thread keeps its frames in a stack chunk on the heap, and compiled frames are several
    * times smaller than profiled (C1) ones; while C2's queue is long HotSpot defers compiling more,
    * so the parking path often gets compiled only in a later cycle. The cycles go on until the
-   * average stack chunk has stopped shrinking for two cycles: a server that has been running for a
-   * while.
+   * average stack chunk has stopped shrinking for three cycles: a server that has been running for
+   * a while.
    */
   private static void warmUp(BenchOptions o, ServerKind kind, ServerProcess server,
       List<ManagedChannel> channels, Progress progress) throws Exception {
@@ -118,9 +118,9 @@ final class IdleScenario {
       progress.say(String.format(Locale.ROOT,
           "%s: warm-up cycle %d of %s (%d idle streams): %.0f B per stack chunk, %s", NAME, cycle,
           kind.label, warm, chunk, jit));
-      // Twice in a row: a C2 compile queued late in one cycle only shows in the next one.
+      // Three times in a row: the chunk often rests a few cycles at its C1 size before C2 comes.
       steady = Math.abs(chunk - last) <= STEADY_CHUNK_SHARE * last ? steady + 1 : 0;
-      if (steady == 2) {
+      if (steady == 3) {
         return;
       }
       last = chunk;
