@@ -69,7 +69,7 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
    * the listener that grpc must deliver this call's events to.
    */
   ServerCall.Listener<ReqT> start(ThreadFactory threads, Body<ReqT, RespT> body) {
-    Thread thread = threads.newThread(context.wrap(() -> runToCompletion(body)));
+    Thread thread = threads.newThread(() -> runToCompletion(body));
     if (thread == null) {
       logger.log(Level.SEVERE, "The handler thread factory returned null; failing the call");
       close(Status.RESOURCE_EXHAUSTED.withDescription("no thread for the handler"), null);
@@ -214,22 +214,30 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
   // ---- ending the call ----
 
   private void runToCompletion(Body<ReqT, RespT> body) {
-    Status status;
-    Metadata errorTrailers = null;
+    // The call's Context is current for the handler (deadline, cancellation, values put there by
+    // interceptors), as it is for grpc's own callbacks.
+    Context previous = context.attach();
     try {
-      body.run(this);
-      status = Status.OK;
-    } catch (StatusException e) {
-      status = e.getStatus();
-      errorTrailers = e.getTrailers();
-    } catch (StatusRuntimeException e) {
-      status = e.getStatus();
-      errorTrailers = e.getTrailers();
-    } catch (Throwable t) {
-      status = failedByHandler(t);
+      Status status;
+      Metadata errorTrailers = null;
+      try {
+        body.run(this);
+        status = Status.OK;
+      } catch (StatusException e) {
+        status = e.getStatus();
+        errorTrailers = e.getTrailers();
+      } catch (StatusRuntimeException e) {
+        status = e.getStatus();
+        errorTrailers = e.getTrailers();
+      } catch (Throwable t) {
+        status = failedByHandler(t);
+      }
+      close(status, errorTrailers);
+    } finally {
+      context.detach(previous);
     }
-    close(status, errorTrailers);
   }
+
 
   /** Maps an exception that is not a gRPC status to UNKNOWN, logging it here and not to the client. */
   private Status failedByHandler(Throwable t) {

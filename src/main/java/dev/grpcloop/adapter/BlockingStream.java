@@ -2,8 +2,8 @@ package dev.grpcloop.adapter;
 
 import io.grpc.Status;
 import io.grpc.StatusException;
-import java.util.ArrayDeque;
-import java.util.concurrent.atomic.AtomicReference;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -46,8 +46,18 @@ abstract class BlockingStream<InT, OutT> {
   /** Serialises calls into grpc's call object; see the class comment. */
   final ReentrantLock callLock = new ReentrantLock();
 
-  /** Messages delivered by the transport and not yet taken by {@code recv}. At most WINDOW. */
-  private final ArrayDeque<InT> inbox = new ArrayDeque<>(WINDOW);
+  /**
+   * The inbox: messages delivered by the transport and not yet taken by {@code recv}, a ring of
+   * WINDOW slots (never more are requested). Made on the first message, dropped when the call
+   * ends, so an idle stream does not carry it.
+   */
+  private Object[] items;
+
+  /** items index for the next take. */
+  private int takeIndex;
+
+  /** Number of messages in the inbox. */
+  private int count;
 
   /** Messages requested from the transport that have not arrived yet. */
   private int inFlight;
@@ -70,11 +80,24 @@ abstract class BlockingStream<InT, OutT> {
   /** Incremented by every onReady callback, so a sender cannot miss one between check and wait. */
   private long readyEvents;
 
-  /** The thread now inside recv, if any: one receiver at a time. */
-  private final AtomicReference<Thread> receiver = new AtomicReference<>();
+  /** The thread now inside recv, if any: one receiver at a time. Set by CAS through RECEIVER. */
+  private volatile Thread receiver;
 
-  /** The thread now inside send, if any: one sender at a time. */
-  private final AtomicReference<Thread> sender = new AtomicReference<>();
+  /** The thread now inside send, if any: one sender at a time. Set by CAS through SENDER. */
+  private volatile Thread sender;
+
+  private static final VarHandle RECEIVER;
+  private static final VarHandle SENDER;
+
+  static {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      RECEIVER = lookup.findVarHandle(BlockingStream.class, "receiver", Thread.class);
+      SENDER = lookup.findVarHandle(BlockingStream.class, "sender", Thread.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   // ---- what the server and client bindings supply; called with callLock held ----
 
@@ -97,7 +120,7 @@ abstract class BlockingStream<InT, OutT> {
     try {
       inFlight--;
       if (failure == null && !closed) {
-        inbox.addLast(message);
+        enqueue(message);
       }
       readable.signal();
     } finally {
@@ -143,7 +166,7 @@ abstract class BlockingStream<InT, OutT> {
         inputEnded = true;
       }
       if (discardInbox) {
-        inbox.clear();
+        clearInbox();
       }
       readable.signalAll();
       writable.signalAll();
@@ -165,7 +188,7 @@ abstract class BlockingStream<InT, OutT> {
         return false;
       }
       closed = true;
-      inbox.clear();
+      clearInbox();
       readable.signalAll();
       writable.signalAll();
       return true;
@@ -201,7 +224,7 @@ abstract class BlockingStream<InT, OutT> {
    * Requests more messages from the transport only as this consumes them.
    */
   final InT awaitMessage() throws InterruptedException, StatusException {
-    claim(receiver, "recv");
+    claim(RECEIVER, "recv");
     try {
       for (;; ) {
         int grant;
@@ -214,7 +237,7 @@ abstract class BlockingStream<InT, OutT> {
           if (endReturned) {
             throw new IllegalStateException("recv() called again after it returned end-of-stream");
           }
-          message = inbox.pollFirst();
+          message = dequeue();
           if (message == null && inputEnded) {
             endReturned = true;
             return null;
@@ -238,7 +261,7 @@ abstract class BlockingStream<InT, OutT> {
         }
       }
     } finally {
-      receiver.set(null);
+      RECEIVER.setVolatile(this, null);
     }
   }
 
@@ -251,7 +274,7 @@ abstract class BlockingStream<InT, OutT> {
     if (message == null) {
       throw new NullPointerException("message");
     }
-    claim(sender, "send");
+    claim(SENDER, "send");
     try {
       for (;; ) {
         long seen;
@@ -269,7 +292,7 @@ abstract class BlockingStream<InT, OutT> {
         awaitReadySince(seen);
       }
     } finally {
-      sender.set(null);
+      SENDER.setVolatile(this, null);
     }
   }
 
@@ -288,7 +311,7 @@ abstract class BlockingStream<InT, OutT> {
     if (inputEnded || failure != null) {
       return 0;
     }
-    int outstanding = inFlight + inbox.size();
+    int outstanding = inFlight + count;
     if (outstanding > WINDOW - REFILL) {
       return 0;
     }
@@ -335,11 +358,44 @@ abstract class BlockingStream<InT, OutT> {
     return new StatusException(failure.getStatus(), failure.getTrailers());
   }
 
-  private static void claim(AtomicReference<Thread> role, String operation) {
+  /** Requires the lock. Adds a message to the inbox; the window guarantees there is room. */
+  private void enqueue(InT message) {
+    if (items == null) {
+      items = new Object[WINDOW];
+    }
+    if (count == WINDOW) {
+      throw new IllegalStateException("the transport delivered a message that was not requested");
+    }
+    items[(takeIndex + count) % WINDOW] = message;
+    count++;
+  }
+
+  /** Requires the lock. Takes the oldest message from the inbox, or returns null if it is empty. */
+  @SuppressWarnings("unchecked")
+  private InT dequeue() {
+    if (count == 0) {
+      return null;
+    }
+    InT message = (InT) items[takeIndex];
+    items[takeIndex] = null;
+    takeIndex = (takeIndex + 1) % WINDOW;
+    count--;
+    return message;
+  }
+
+  /** Requires the lock. Drops every buffered message, and the inbox with them. */
+  private void clearInbox() {
+    items = null;
+    takeIndex = 0;
+    count = 0;
+  }
+
+  /** Makes the calling thread the one inside {@code operation}, or throws if another is. */
+  private void claim(VarHandle role, String operation) {
     Thread current = Thread.currentThread();
-    if (!role.compareAndSet(null, current)) {
+    if (!role.compareAndSet(this, null, current)) {
       throw new IllegalStateException(
-          operation + "() called from " + current + " while " + role.get()
+          operation + "() called from " + current + " while " + role.getVolatile(this)
               + " is still inside it: use one " + operation + " thread at a time");
     }
   }

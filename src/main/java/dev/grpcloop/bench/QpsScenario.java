@@ -1,0 +1,59 @@
+package dev.grpcloop.bench;
+
+import java.nio.file.Files;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * official_qps: grpc-java's AsyncClient --streaming_rpcs, the same settings each time, against
+ * BenchmarkService on the adapter and against grpc-java's reference AsyncServer (1.79.0) with its
+ * default executor ("raw") and with --directexecutor ("raw_direct"). Every AsyncClient run warms
+ * up by itself before it measures; the servers stay up across rounds.
+ */
+final class QpsScenario {
+  private QpsScenario() {}
+
+  static final String NAME = "official_qps";
+
+  private static final List<ServerKind> SERVERS = List.of(
+      ServerKind.QPS_ADAPTER, ServerKind.QPS_REFERENCE, ServerKind.QPS_REFERENCE_DIRECT);
+
+  static ScenarioResult run(BenchOptions o, Progress progress) throws Exception {
+    ScenarioResult result = new ScenarioResult(NAME);
+    if (!Files.isRegularFile(o.toolsDir().resolve("grpc-benchmarks-1.79.0.jar"))) {
+      result.error = "grpc-benchmarks is not in " + o.toolsDir()
+          + ": run ./mvnw -q -B compile invoker:run@bench-tools first";
+      progress.say(NAME + " skipped: " + result.error);
+      return result;
+    }
+    Map<ServerKind, ServerProcess> servers = new EnumMap<>(ServerKind.class);
+    try {
+      for (ServerKind kind : SERVERS) {
+        servers.put(kind, ServerProcess.start(
+            kind, o, o.outDir().resolve("logs/qps-" + kind.name().toLowerCase() + ".log")));
+      }
+      for (int round = 0; round < o.rounds(); round++) {
+        for (int i = 0; i < SERVERS.size(); i++) {
+          ServerKind kind = SERVERS.get((round + i) % SERVERS.size());
+          Map<String, Double> figures = OfficialQps.run(o, servers.get(kind).port(),
+              o.outDir().resolve("logs/qps-asyncclient-" + kind.label + ".log"));
+          for (Map.Entry<String, Double> e : figures.entrySet()) {
+            result.record(kind.label, e.getKey(), e.getKey().equals("qps") ? "1/s" : "us",
+                e.getValue());
+          }
+          progress.say(NAME + " round " + (round + 1) + "/" + o.rounds() + " " + kind.label + ": "
+              + progress.lastRound(result, kind.label));
+        }
+      }
+    } catch (Exception e) {
+      result.error = e.toString();
+      progress.say(NAME + " failed: " + e);
+    } finally {
+      for (ServerProcess server : servers.values()) {
+        server.close();
+      }
+    }
+    return result;
+  }
+}
