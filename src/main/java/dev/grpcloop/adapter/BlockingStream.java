@@ -29,7 +29,7 @@ import java.util.concurrent.locks.ReentrantLock;
 abstract class BlockingStream<InT, OutT> {
 
   /** Messages requested from the transport ahead of {@code recv}: the most a peer can make us hold. */
-  static final int WINDOW = 16;
+  static final int WINDOW = 64;
 
   /** Refill the window once this many requested messages have been consumed. */
   private static final int REFILL = WINDOW / 2;
@@ -48,8 +48,8 @@ abstract class BlockingStream<InT, OutT> {
 
   /**
    * The inbox: messages delivered by the transport and not yet taken by {@code recv}, a ring of
-   * WINDOW slots (never more are requested). Made on the first message, dropped when the call
-   * ends, so an idle stream does not carry it.
+   * WINDOW slots (never more are requested). Made by the first message, dropped while recv waits
+   * on an empty inbox and when the call ends, so a parked or idle stream does not carry it.
    */
   private Object[] items;
 
@@ -247,6 +247,7 @@ abstract class BlockingStream<InT, OutT> {
           }
           grant = creditToGrant();
           if (message == null && grant == 0) {
+            items = null; // empty: a parked stream need not keep the ring; the next message makes it
             readable.await();
             continue;
           }

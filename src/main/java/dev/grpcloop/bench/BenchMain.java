@@ -104,6 +104,7 @@ public final class BenchMain {
     s.put("qps_outstanding_rpcs_per_channel", o.qpsOutstanding());
     s.put("qps_payload_bytes", o.qpsPayload());
     s.put("server_jvm_flags", new ArrayList<Object>(ServerProcess.jvmFlags(o)));
+    s.put("adapter_server_jvm_flags", new ArrayList<Object>(ServerProcess.ADAPTER_FLAGS));
     s.put("client_jvm_max_heap_bytes", Runtime.getRuntime().maxMemory());
     return s;
   }

@@ -55,6 +55,9 @@ final class ServerProcess implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmFlags(options));
+    if (kind.runsHandlerThreads()) {
+      command.addAll(ADAPTER_FLAGS);
+    }
     command.addAll(extraFlags);
     if (kind.isReference()) {
       command.add("-cp");
@@ -84,6 +87,15 @@ final class ServerProcess implements AutoCloseable {
       throw e;
     }
   }
+
+  /**
+   * The adapter's servers run as the README recommends: grpc-netty on Netty's unpooled allocator,
+   * so that a handler's thread, which calls sendMessage, keeps no Netty thread-local cache. The raw
+   * servers keep grpc's defaults: what users run today.
+   */
+  static final List<String> ADAPTER_FLAGS = List.of(
+      "-Dio.grpc.netty.shaded.io.netty.allocator.type=unpooled",
+      "-Dio.grpc.netty.useCustomAllocator=false");
 
   /** The flags of every server JVM: the same heap for all, so that no server has more room. */
   static List<String> jvmFlags(BenchOptions options) {
