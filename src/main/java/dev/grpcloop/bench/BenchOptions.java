@@ -100,7 +100,7 @@ record BenchOptions(
     return new BenchOptions(
         mode,
         scenarios,
-        integer(p, "bench.rounds", full || quick ? 3 : 1),
+        integer(p, "bench.rounds", full ? 5 : quick ? 3 : 1),
         Duration.ofMillis(integer(p, "bench.pingpong.warmupMillis", full ? 3000 : quick ? 1000 : 200)),
         Duration.ofMillis(integer(p, "bench.pingpong.roundMillis", full ? 4000 : quick ? 1000 : 200)),
         integer(p, "bench.stream1.messages", full ? 200_000 : quick ? 50_000 : 2_000),
