@@ -65,8 +65,8 @@ final class BlockingClientCall<ReqT, RespT> extends BlockingStream<RespT, ReqT>
       if (!sendClosed) {
         sendClosed = true;
         // Once the call is over there is nothing to half-close, and after cancel() grpc's
-        // halfClose throws "call was cancelled". cancel() records the failure before it calls
-        // grpc, under callLock, so a call cancelled by then is always seen here.
+        // halfClose throws "call was cancelled". cancel() records the failure before it takes
+        // callLock to tell grpc, so a call cancelled by then is always seen here.
         if (failure() == null) {
           call.halfClose();
         }
