@@ -160,16 +160,7 @@ class ClientCallsTest {
   @EnumSource(Transport.class)
   void clientStreamingSendsEveryRequestThenCloseAndRecvGetsTheResponse(Transport transport)
       throws Exception {
-    var handler = BlockingServerCalls.<Message, Message>clientStreaming(requests -> {
-      int n = 0;
-      for (Message m; (m = requests.recv()) != null; n++) {
-        if (seq(m) != n) {
-          throw Status.DATA_LOSS.withDescription("expected m" + n + ", got " + m.getText())
-              .asException();
-        }
-      }
-      return msg("received " + n);
-    }, threads);
+    var handler = BlockingServerCalls.clientStreaming(TestMethods::countInOrder, threads);
 
     try (TestServer server = TestServer.start(transport, service(CLIENT_STREAMING, handler));
         ClientStream<Message, Message> stream =

@@ -5,7 +5,6 @@ import static dev.grpcloop.adapter.TestMethods.CLIENT_STREAMING;
 import static dev.grpcloop.adapter.TestMethods.SERVER_STREAMING;
 import static dev.grpcloop.adapter.TestMethods.UNARY;
 import static dev.grpcloop.adapter.TestMethods.msg;
-import static dev.grpcloop.adapter.TestMethods.seq;
 import static dev.grpcloop.adapter.TestMethods.service;
 import static dev.grpcloop.adapter.TestServer.await;
 import static dev.grpcloop.adapter.TestServer.awaitUntil;
@@ -158,16 +157,7 @@ class ServerEndOfStreamTest {
   @EnumSource(Transport.class)
   void tenThousandMessagesArriveInOrder(Transport transport) throws Exception {
     int count = 10_000;
-    var handler = BlockingServerCalls.<Message, Message>clientStreaming(requests -> {
-      int n = 0;
-      for (Message m; (m = requests.recv()) != null; n++) {
-        if (seq(m) != n) {
-          throw Status.DATA_LOSS.withDescription("expected m" + n + ", got " + m.getText())
-              .asException();
-        }
-      }
-      return msg("received " + n);
-    }, threads);
+    var handler = BlockingServerCalls.clientStreaming(TestMethods::countInOrder, threads);
 
     try (TestServer server = TestServer.start(transport, service(CLIENT_STREAMING, handler))) {
       RawCall call = RawCall.start(server.channel(), CLIENT_STREAMING);

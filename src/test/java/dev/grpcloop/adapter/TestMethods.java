@@ -6,6 +6,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
 import io.grpc.protobuf.ProtoUtils;
 
 /**
@@ -59,6 +60,21 @@ final class TestMethods {
     String text = message.getText();
     int colon = text.indexOf(':');
     return Integer.parseInt(text.substring(1, colon < 0 ? text.length() : colon));
+  }
+
+  /**
+   * A client-streaming handler: receives until end-of-stream, fails with {@code DATA_LOSS} on a
+   * message out of order, and answers "received N".
+   */
+  static Message countInOrder(ServerRecvStream<Message> requests) throws Exception {
+    int n = 0;
+    for (Message m; (m = requests.recv()) != null; n++) {
+      if (seq(m) != n) {
+        throw Status.DATA_LOSS.withDescription("expected m" + n + ", got " + m.getText())
+            .asException();
+      }
+    }
+    return msg("received " + n);
   }
 
   static Metadata metadata(Metadata.Key<String> key, String value) {
