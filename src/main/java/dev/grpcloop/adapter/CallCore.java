@@ -311,7 +311,7 @@ abstract class CallCore<InT, OutT> {
             case FAILED -> throw failureException();
             case INPUT_ENDED -> {
               if (endReturned) {
-                throw new IllegalStateException("recv() called again after end-of-stream");
+                throw new IllegalStateException("recv() called again after it returned end-of-stream");
               }
               endReturned = true;
               return null;
