@@ -21,7 +21,7 @@ import io.grpc.benchmarks.proto.Messages.SimpleResponse;
  */
 final class QpsAdapterService implements BindableService {
 
-  /** The seed's loop over the benchmark's messages: one response per request, until the end. */
+  /** The Go article's loop over the benchmark's messages: one response per request, until the end. */
   static void streamingCall(ServerStream<SimpleRequest, SimpleResponse> stream) throws Exception {
     for (;;) {
       SimpleRequest request = stream.recv();

@@ -102,7 +102,7 @@ public final class InteropService implements BindableService {
     return StreamingInputCallResponse.newBuilder().setAggregatedPayloadSize(total).build();
   }
 
-  /** Answers each request as it arrives: the seed's loop, with the interop requests' rules. */
+  /** Answers each request as it arrives: the Go article's loop, with the interop requests' rules. */
   static void fullDuplexCall(
       ServerStream<StreamingOutputCallRequest, StreamingOutputCallResponse> stream)
       throws Exception {
