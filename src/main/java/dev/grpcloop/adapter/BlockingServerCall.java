@@ -1,6 +1,5 @@
 package dev.grpcloop.adapter;
 
-import dev.grpcloop.adapter.BlockingServerCalls.Marshalling;
 import io.grpc.Attributes;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -10,11 +9,9 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.Status;
 import io.grpc.StatusException;
-import io.grpc.StatusRuntimeException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -40,14 +37,11 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
   /** The handler's thread; null if the binding's ThreadFactory gave none. */
   private final Thread handler;
 
-  /** Helper threads still running; null until the first fork. Guarded by lock. */
-  private List<Thread> helpers;
+  /** The call's helper threads; made by the first fork. Guarded by lock. */
+  private HelperThreads helpers;
 
-  /** The handler finished: no more helpers. Guarded by lock. */
-  private boolean helpersStopped;
-
-  /** What the first failed helper threw, while the handler ran. Guarded by lock. */
-  private Throwable helperFailure;
+  /** The handler finished: no helper may start. Guarded by lock. */
+  private boolean handlerFinished;
 
   /** Response headers went to grpc. Guarded by callLock, like grpc's call that they went to. */
   private boolean headersSent;
@@ -121,53 +115,33 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
 
   @Override
   public void sendHeaders(Metadata headers) {
-    callLock.lock();
-    try {
-      checkNotClosed();
+    onOpenCall(() -> {
       if (headersSent) {
         throw new IllegalStateException("headers were already sent");
       }
       headersSent = true;
       call.sendHeaders(headers);
-    } finally {
-      callLock.unlock();
-    }
+    });
   }
 
   @Override
   public void setTrailers(Metadata more) {
-    callLock.lock();
-    try {
-      checkNotClosed();
-      trailers = merge(trailers, more);
-    } finally {
-      callLock.unlock();
-    }
+    onOpenCall(() -> trailers = merge(trailers, more));
   }
 
   @Override
   public void setCompression(String compressorName) {
-    callLock.lock();
-    try {
-      checkNotClosed();
+    onOpenCall(() -> {
       if (headersSent) {
         throw new IllegalStateException("headers were already sent: set the compression before");
       }
       call.setCompression(compressorName);
-    } finally {
-      callLock.unlock();
-    }
+    });
   }
 
   @Override
   public void setMessageCompression(boolean enabled) {
-    callLock.lock();
-    try {
-      checkNotClosed();
-      call.setMessageCompression(enabled);
-    } finally {
-      callLock.unlock();
-    }
+    onOpenCall(() -> call.setMessageCompression(enabled));
   }
 
   @Override
@@ -177,22 +151,12 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
 
   @Override
   public Attributes attributes() {
-    callLock.lock();
-    try {
-      return call.getAttributes();
-    } finally {
-      callLock.unlock();
-    }
+    return readCall(call::getAttributes);
   }
 
   @Override
   public String authority() {
-    callLock.lock();
-    try {
-      return call.getAuthority();
-    } finally {
-      callLock.unlock();
-    }
+    return readCall(call::getAuthority);
   }
 
   @Override
@@ -207,22 +171,20 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
 
   @Override
   public Thread fork(Task task) {
-    Thread thread = Thread.ofVirtual().name(handler.getName() + " helper")
-        .unstarted(() -> runHelper(task));
+    HelperThreads made;
     lock.lock();
     try {
-      if (helpersStopped) {
-        throw new IllegalStateException("fork() after the handler finished");
-      }
       if (helpers == null) {
-        helpers = new ArrayList<>(2);
+        if (handlerFinished) {
+          throw new IllegalStateException("fork() after the handler finished");
+        }
+        helpers = new HelperThreads(lock, context, handler);
       }
-      helpers.add(thread);
+      made = helpers;
     } finally {
       lock.unlock();
     }
-    thread.start();
-    return thread;
+    return made.fork(task);
   }
 
   /**
@@ -298,7 +260,7 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
       }
       Throwable helperFailed = stopHelpers();
       Throwable cause = helperFailed != null ? helperFailed : thrown;
-      StatusException outcome = outcomeOf(cause);
+      StatusException outcome = BlockingServerCalls.outcomeOf(cause, binding.method());
       // grpc's close runs interceptors, stats and, in-process, the client's listener on this
       // thread: never with an interrupt (ours, from a failed helper, or the handler's own) set.
       Thread.interrupted();
@@ -311,108 +273,17 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
     }
   }
 
-  /** The status that {@code cause} ends the call with: OK for none; see {@link BlockingServerCalls}. */
-  private StatusException outcomeOf(Throwable cause) {
-    if (cause == null) {
-      return new StatusException(Status.OK);
-    }
-    if (!(cause instanceof Error)) {
-      int depth = 0;
-      for (Throwable t = cause; t != null && depth < 16; t = t.getCause(), depth++) {
-        if (t instanceof StatusException e) {
-          return e;
-        }
-        if (t instanceof StatusRuntimeException e) {
-          return new StatusException(e.getStatus(), e.getTrailers());
-        }
-      }
-      logger.log(Level.WARNING, "Handler for " + binding.method().getFullMethodName() + " failed",
-          cause);
-    }
-    return Status.UNKNOWN.withDescription("Application error processing RPC").asException();
-  }
-
-  private void runHelper(Task task) {
-    Thread self = Thread.currentThread();
-    try {
-      context.call(() -> {
-        task.run();
-        return null;
-      });
-    } catch (Throwable t) {
-      helperFailed(t);
-    } finally {
-      lock.lock();
-      try {
-        if (!helpersStopped) {
-          helpers.remove(self);
-        }
-      } finally {
-        lock.unlock();
-      }
-    }
-  }
-
-  /**
-   * A helper threw. While the handler runs, the first failure becomes the call's and the handler
-   * is interrupted, so that it stops waiting in recv or send. After, a helper was stopped by the
-   * interrupt of {@link #stopHelpers}, and anything else it throws is only logged.
-   */
-  private void helperFailed(Throwable t) {
-    boolean first;
-    boolean afterHandler;
-    lock.lock();
-    try {
-      afterHandler = helpersStopped;
-      first = !afterHandler && helperFailure == null;
-      if (first) {
-        helperFailure = t;
-      }
-    } finally {
-      lock.unlock();
-    }
-    if (first) {
-      handler.interrupt();
-    } else if (!(t instanceof InterruptedException)) {
-      logger.log(Level.WARNING, "A helper of " + binding.method().getFullMethodName()
-          + " failed " + (afterHandler ? "after the handler returned" : "too"), t);
-    }
-  }
-
-  /** Interrupts the helpers still running and waits for them; returns the first failure. */
+  /** Stops the call's helpers, if it has any; returns the first failure of one, or null. */
   private Throwable stopHelpers() {
-    List<Thread> running;
+    HelperThreads made;
     lock.lock();
     try {
-      helpersStopped = true;
-      running = helpers;
-      helpers = null;
+      handlerFinished = true;
+      made = helpers;
     } finally {
       lock.unlock();
     }
-    if (running != null) {
-      running.forEach(Thread::interrupt);
-      for (Thread helper : running) {
-        joinUninterruptibly(helper);
-      }
-    }
-    lock.lock();
-    try {
-      return helperFailure;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private static void joinUninterruptibly(Thread thread) {
-    for (;;) {
-      try {
-        thread.join();
-        return;
-      } catch (InterruptedException e) {
-        // A helper failing meanwhile interrupted the handler: the outcome is already recorded.
-      }
-    }
+    return made == null ? null : made.stop();
   }
 
   /** Closes grpc's call once, unless grpc has already ended it; wakes any thread left waiting. */
@@ -436,15 +307,31 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
     }
   }
 
-  /** Requires callLock. Throws if this side has closed the call. */
-  private void checkNotClosed() {
-    lock.lock();
+  /** Runs {@code action} on grpc's call, under callLock, unless this side has closed it. */
+  private void onOpenCall(Runnable action) {
+    callLock.lock();
     try {
-      if (stateLocked() == State.CLOSED) {
-        throw new IllegalStateException("the call is closed");
+      lock.lock();
+      try {
+        if (stateLocked() == State.CLOSED) {
+          throw new IllegalStateException("the call is closed");
+        }
+      } finally {
+        lock.unlock();
       }
+      action.run();
     } finally {
-      lock.unlock();
+      callLock.unlock();
+    }
+  }
+
+  /** Reads from grpc's call, under callLock. */
+  private <T> T readCall(Supplier<T> read) {
+    callLock.lock();
+    try {
+      return read.get();
+    } finally {
+      callLock.unlock();
     }
   }
 

@@ -36,14 +36,17 @@ class ServerCallEndTest {
   @EnumSource(Transport.class)
   void cancelAfterHalfCloseFailsClientStreamingRecv(Transport transport) throws Exception {
     CompletableFuture<String> nextRecv = new CompletableFuture<>();
+    CountDownLatch tookFirst = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     ServerServiceDefinition service = Bind.clientStreaming(CLIENT_STREAMING, requests -> {
       requests.recv();
+      tookFirst.countDown();
       release.await();
       nextRecv.complete(describeRecv(requests));
       return msg("done");
     });
-    assertCancelAfterHalfCloseFailsRecv(transport, CLIENT_STREAMING, service, release, nextRecv);
+    assertCancelAfterHalfCloseFailsRecv(
+        transport, CLIENT_STREAMING, service, tookFirst, release, nextRecv);
   }
 
   /** The same for a bidi handler. */
@@ -51,18 +54,21 @@ class ServerCallEndTest {
   @EnumSource(Transport.class)
   void cancelAfterHalfCloseFailsBidiRecv(Transport transport) throws Exception {
     CompletableFuture<String> nextRecv = new CompletableFuture<>();
+    CountDownLatch tookFirst = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     ServerServiceDefinition service = Bind.bidi(BIDI, stream -> {
       stream.recv();
+      tookFirst.countDown();
       release.await();
       nextRecv.complete(describeRecv(stream));
     });
-    assertCancelAfterHalfCloseFailsRecv(transport, BIDI, service, release, nextRecv);
+    assertCancelAfterHalfCloseFailsRecv(transport, BIDI, service, tookFirst, release, nextRecv);
   }
 
   private static void assertCancelAfterHalfCloseFailsRecv(Transport transport,
       MethodDescriptor<Message, Message> method, ServerServiceDefinition service,
-      CountDownLatch release, CompletableFuture<String> nextRecv) throws Exception {
+      CountDownLatch tookFirst, CountDownLatch release, CompletableFuture<String> nextRecv)
+      throws Exception {
     DeliveryCounter deliveries = new DeliveryCounter();
     CallEvents events = new CallEvents();
     try (TestServer server = TestServer.start(transport, service, events, deliveries)) {
@@ -73,6 +79,8 @@ class ServerCallEndTest {
       call.halfClose();
       awaitUntil("6 messages delivered", () -> deliveries.delivered() == 6);
       await(events.halfClosed);
+      assertThat(tookFirst.await(TestServer.PATIENCE.toMillis(), TimeUnit.MILLISECONDS))
+          .as("the handler took the first message").isTrue();
       call.cancel("the test cancels after half-closing");
       await(events.cancelled);
       release.countDown();
