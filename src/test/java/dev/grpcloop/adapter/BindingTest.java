@@ -97,12 +97,14 @@ class BindingTest {
 
   @Test
   void oneMethodOfAnExistingServiceSwitchesToABlockingHandlerInOneLine() throws Exception {
+    // snippet:replace-one-method
     ServerServiceDefinition switched = BlockingServerCalls.replace(new CallbackEcho().bindService(),
         BlockingServerCalls.bidiStreaming(EchoServiceGrpc.getEchoStreamMethod(), stream -> {
           for (Message m; (m = stream.recv()) != null; ) {
             stream.send(msg("blocking: " + m.getText()));
           }
         }));
+    // end-snippet
     try (TestServer server = TestServer.start(Transport.NETTY, switched);
         ClientStream<Message, Message> stream = BlockingClientCalls.bidiStreaming(
             server.channel(), EchoServiceGrpc.getEchoStreamMethod())) {
