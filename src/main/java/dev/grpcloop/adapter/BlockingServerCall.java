@@ -1,81 +1,83 @@
 package dev.grpcloop.adapter;
 
+import dev.grpcloop.adapter.BlockingServerCalls.Marshalling;
+import io.grpc.Attributes;
 import io.grpc.Context;
 import io.grpc.Contexts;
+import io.grpc.Deadline;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
-import java.util.concurrent.ThreadFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * One server call seen as a blocking stream: grpc's {@link ServerCall} and its listener on one
- * side, the handler's thread on the other. Package-private: handlers see it through {@link
- * ServerStream} and its halves.
+ * side, the handler's thread on the other. Handlers see it through {@link ServerStream} and its
+ * halves.
  *
- * <p>The handler's thread closes the call when the handler finishes, whatever the way it finishes:
- * exactly once, unless grpc has already ended the call (cancelled it, or closed it by itself), when
- * there is nobody left to send a status to and the call is not closed again. The listener only
- * records events and wakes waiters.
+ * <p>grpc's startCall asks for the first messages and starts the handler's thread. When the
+ * handler finishes, whatever the way, its thread stops the call's helpers and closes the call:
+ * once, unless grpc has already ended it, when there is nobody left to tell.
  */
-final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
+final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
     implements ServerStream<ReqT, RespT> {
 
   private static final Logger logger = Logger.getLogger(BlockingServerCalls.class.getName());
 
-  /** Where the outbound side of the call stands. Guarded by callLock. */
-  private enum Phase {
-    /** Nothing sent yet: headers go out before the first message or with the status. */
-    HEADERS_PENDING,
-    /** Headers sent; messages may follow. */
-    SENDING,
-    /** close() was called on grpc's call: nothing more may be sent. */
-    CLOSED
-  }
-
-  /** The body of one handler kind: what runs on the handler's thread. */
-  @FunctionalInterface
-  interface Body<ReqT, RespT> {
-    void run(BlockingServerCall<ReqT, RespT> call) throws Exception;
-  }
-
   private final ServerCall<ReqT, RespT> call;
+  private final BlockingServerCalls.Binding<ReqT, RespT> binding;
   private final Metadata requestHeaders;
   private final Context context;
 
-  /** False for client-streaming handlers, which answer by returning rather than by send. */
-  private final boolean handlerMaySend;
+  /** The handler's thread; null if the binding's ThreadFactory gave none. */
+  private final Thread handler;
 
-  /** Guarded by callLock. */
-  private Phase phase = Phase.HEADERS_PENDING;
+  /** Helper threads still running; null until the first fork. Guarded by lock. */
+  private List<Thread> helpers;
 
-  /** Trailers set by the handler so far, or null if none. Guarded by callLock. */
+  /** The handler finished: no more helpers. Guarded by lock. */
+  private boolean helpersStopped;
+
+  /** What the first failed helper threw, while the handler ran. Guarded by lock. */
+  private Throwable helperFailure;
+
+  /** Response headers went to grpc. Guarded by callLock, like grpc's call that they went to. */
+  private boolean headersSent;
+
+  /** Trailers the handler set so far, or null. Guarded by callLock. */
   private Metadata trailers;
 
-  BlockingServerCall(
-      ServerCall<ReqT, RespT> call, Metadata requestHeaders, Context context,
-      boolean handlerMaySend) {
+  BlockingServerCall(ServerCall<ReqT, RespT> call, Metadata requestHeaders, Context context,
+      BlockingServerCalls.Binding<ReqT, RespT> binding) {
+    super(binding.maxBufferedBytes(), !binding.singleRequest());
     this.call = call;
+    this.binding = binding;
     this.requestHeaders = requestHeaders;
     this.context = context;
-    this.handlerMaySend = handlerMaySend;
+    this.handler = binding.threads().newThread(this::runToCompletion);
   }
 
   /**
-   * Starts the handler on a new thread from {@code threads}, inside the call's Context, and returns
-   * the listener that grpc must deliver this call's events to.
+   * Called by grpc's startCall, on grpc's thread: asks for the first messages (grpc's ServerCalls
+   * asks for 2 where one is expected, to tell a second one apart), starts the handler, and returns
+   * the listener.
    */
-  ServerCall.Listener<ReqT> start(ThreadFactory threads, Body<ReqT, RespT> body) {
-    Thread thread = threads.newThread(() -> runToCompletion(body));
-    if (thread == null) {
-      logger.log(Level.SEVERE, "The handler thread factory returned null; failing the call");
-      close(Status.RESOURCE_EXHAUSTED.withDescription("no thread for the handler"), null);
+  ServerCall.Listener<ReqT> start() {
+    if (handler == null) {
+      logger.log(Level.SEVERE, "The handler ThreadFactory returned null; failing the call");
+      closeCall(Status.RESOURCE_EXHAUSTED.withDescription("no thread for the handler"), null);
       return new ServerCall.Listener<>() {};
     }
-    thread.start();
+    requestInitial(binding.singleRequest() ? 2 : 1);
+    handler.start();
     return new Listener();
   }
 
@@ -87,12 +89,29 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
   }
 
   @Override
+  public ReqT recv(long timeout, TimeUnit unit)
+      throws InterruptedException, StatusException, TimeoutException {
+    return awaitMessage(Math.max(0, unit.toNanos(timeout)));
+  }
+
+  @Override
   public void send(RespT message) throws InterruptedException, StatusException {
-    if (!handlerMaySend) {
-      throw new IllegalStateException(
-          "send() in a client-streaming handler: return the response instead");
-    }
+    checkHandlerMaySend();
     writeWhenReady(message);
+  }
+
+  @Override
+  public void send(RespT message, long timeout, TimeUnit unit)
+      throws InterruptedException, StatusException, TimeoutException {
+    checkHandlerMaySend();
+    writeWhenReady(message, Math.max(0, unit.toNanos(timeout)));
+  }
+
+  private void checkHandlerMaySend() {
+    if (!binding.handlerMaySend()) {
+      throw new IllegalStateException("send() in a unary or client-streaming handler: "
+          + "return the response instead");
+    }
   }
 
   @Override
@@ -104,11 +123,11 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
   public void sendHeaders(Metadata headers) {
     callLock.lock();
     try {
-      if (phase != Phase.HEADERS_PENDING) {
-        throw new IllegalStateException(
-            phase == Phase.CLOSED ? "the call is closed" : "headers were already sent");
+      checkNotClosed();
+      if (headersSent) {
+        throw new IllegalStateException("headers were already sent");
       }
-      phase = Phase.SENDING;
+      headersSent = true;
       call.sendHeaders(headers);
     } finally {
       callLock.unlock();
@@ -119,9 +138,7 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
   public void setTrailers(Metadata more) {
     callLock.lock();
     try {
-      if (phase == Phase.CLOSED) {
-        throw new IllegalStateException("the call is closed");
-      }
+      checkNotClosed();
       trailers = merge(trailers, more);
     } finally {
       callLock.unlock();
@@ -132,9 +149,9 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
   public void setCompression(String compressorName) {
     callLock.lock();
     try {
-      if (phase != Phase.HEADERS_PENDING) {
-        throw new IllegalStateException(phase == Phase.CLOSED
-            ? "the call is closed" : "headers were already sent: set the compression before");
+      checkNotClosed();
+      if (headersSent) {
+        throw new IllegalStateException("headers were already sent: set the compression before");
       }
       call.setCompression(compressorName);
     } finally {
@@ -146,9 +163,7 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
   public void setMessageCompression(boolean enabled) {
     callLock.lock();
     try {
-      if (phase == Phase.CLOSED) {
-        throw new IllegalStateException("the call is closed");
-      }
+      checkNotClosed();
       call.setMessageCompression(enabled);
     } finally {
       callLock.unlock();
@@ -160,16 +175,66 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
     return failure() != null;
   }
 
+  @Override
+  public Attributes attributes() {
+    callLock.lock();
+    try {
+      return call.getAttributes();
+    } finally {
+      callLock.unlock();
+    }
+  }
+
+  @Override
+  public String authority() {
+    callLock.lock();
+    try {
+      return call.getAuthority();
+    } finally {
+      callLock.unlock();
+    }
+  }
+
+  @Override
+  public MethodDescriptor<ReqT, RespT> method() {
+    return binding.method();
+  }
+
+  @Override
+  public Deadline deadline() {
+    return context.getDeadline();
+  }
+
+  @Override
+  public Thread fork(Task task) {
+    Thread thread = Thread.ofVirtual().name(handler.getName() + " helper")
+        .unstarted(() -> runHelper(task));
+    lock.lock();
+    try {
+      if (helpersStopped) {
+        throw new IllegalStateException("fork() after the handler finished");
+      }
+      if (helpers == null) {
+        helpers = new ArrayList<>(2);
+      }
+      helpers.add(thread);
+    } finally {
+      lock.unlock();
+    }
+    thread.start();
+    return thread;
+  }
+
   /**
-   * Receives the one request of a unary or server-streaming call: exactly one message, then
-   * end-of-stream. Anything else is the client's protocol error.
+   * The one request of a unary or server-streaming call: exactly one message, then end-of-stream.
+   * Anything else is the client's protocol error.
    */
   ReqT recvSingleRequest() throws InterruptedException, StatusException {
-    ReqT request = awaitMessage();
+    ReqT request = recv();
     if (request == null) {
       throw Status.INTERNAL.withDescription("Half-closed without a request").asException();
     }
-    if (awaitMessage() != null) {
+    if (recv() != null) {
       throw Status.INTERNAL.withDescription("Too many requests").asException();
     }
     return request;
@@ -183,7 +248,7 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
     writeWhenReady(response);
   }
 
-  // ---- BlockingStream's hooks, called with callLock held ----
+  // ---- CallCore's hooks ----
 
   @Override
   void requestFromTransport(int count) {
@@ -196,86 +261,190 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
   }
 
   @Override
-  void writeToTransport(RespT message) {
-    if (phase == Phase.HEADERS_PENDING) {
-      phase = Phase.SENDING;
+  void writeToTransport(RespT message) throws StatusException {
+    if (!headersSent) {
+      headersSent = true;
       call.sendHeaders(new Metadata());
     }
+    long failuresBefore = Marshalling.serializeFailures();
     call.sendMessage(message);
+    RuntimeException failed = Marshalling.serializeFailureSince(failuresBefore);
+    if (failed != null) {
+      // grpc cancelled the stream (and logged why): the client will not see this message or OK.
+      Status status = Status.INTERNAL.withDescription("the response could not be serialized")
+          .withCause(failed);
+      ended(status, null, true);
+      throw status.asException();
+    }
   }
 
   @Override
-  void checkCanSend() {
-    if (phase == Phase.CLOSED) {
-      throw new IllegalStateException("send() called after the call was closed");
-    }
+  void checkSendable(State state) {
+    // Nothing of its own: the client's half-close (INPUT_ENDED) ends only the client's side.
   }
 
   // ---- ending the call ----
 
-  private void runToCompletion(Body<ReqT, RespT> body) {
-    // The call's Context is current for the handler (deadline, cancellation, values put there by
-    // interceptors), as it is for grpc's own callbacks.
+  private void runToCompletion() {
+    // The call's Context is current for the handler, as it is for grpc's own callbacks: its
+    // deadline, its cancellation, and what interceptors put there.
     Context previous = context.attach();
     try {
-      Status status;
-      Metadata errorTrailers = null;
+      Throwable thrown = null;
       try {
-        body.run(this);
-        status = Status.OK;
-      } catch (StatusException e) {
-        status = e.getStatus();
-        errorTrailers = e.getTrailers();
-      } catch (StatusRuntimeException e) {
-        status = e.getStatus();
-        errorTrailers = e.getTrailers();
+        binding.body().run(this);
       } catch (Throwable t) {
-        status = failedByHandler(t);
+        thrown = t;
       }
-      close(status, errorTrailers);
+      Throwable helperFailed = stopHelpers();
+      Throwable cause = helperFailed != null ? helperFailed : thrown;
+      StatusException outcome = outcomeOf(cause);
+      // grpc's close runs interceptors, stats and, in-process, the client's listener on this
+      // thread: never with an interrupt (ours, from a failed helper, or the handler's own) set.
+      Thread.interrupted();
+      closeCall(outcome.getStatus(), outcome.getTrailers());
+      if (cause instanceof Error error) {
+        throw error; // as grpc's ServerImpl does: the call is closed; the Error goes on
+      }
     } finally {
       context.detach(previous);
     }
   }
 
-
-  /** Maps an exception that is not a gRPC status to UNKNOWN, logging it here and not to the client. */
-  private Status failedByHandler(Throwable t) {
-    String method = call.getMethodDescriptor().getFullMethodName();
-    logger.log(Level.WARNING, "Handler for " + method + " failed", t);
-    if (t instanceof InterruptedException) {
-      Thread.currentThread().interrupt();
+  /** The status that {@code cause} ends the call with: OK for none; see {@link BlockingServerCalls}. */
+  private StatusException outcomeOf(Throwable cause) {
+    if (cause == null) {
+      return new StatusException(Status.OK);
     }
-    return Status.UNKNOWN.withDescription("Application error processing RPC");
+    if (!(cause instanceof Error)) {
+      int depth = 0;
+      for (Throwable t = cause; t != null && depth < 16; t = t.getCause(), depth++) {
+        if (t instanceof StatusException e) {
+          return e;
+        }
+        if (t instanceof StatusRuntimeException e) {
+          return new StatusException(e.getStatus(), e.getTrailers());
+        }
+      }
+      logger.log(Level.WARNING, "Handler for " + binding.method().getFullMethodName() + " failed",
+          cause);
+    }
+    return Status.UNKNOWN.withDescription("Application error processing RPC").asException();
+  }
+
+  private void runHelper(Task task) {
+    Thread self = Thread.currentThread();
+    try {
+      context.call(() -> {
+        task.run();
+        return null;
+      });
+    } catch (Throwable t) {
+      helperFailed(t);
+    } finally {
+      lock.lock();
+      try {
+        if (!helpersStopped) {
+          helpers.remove(self);
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
   }
 
   /**
-   * Closes grpc's call once, unless grpc has already ended it; later calls do nothing. Wakes any
-   * thread left in recv or send.
+   * A helper threw. While the handler runs, the first failure becomes the call's and the handler
+   * is interrupted, so that it stops waiting in recv or send. After, a helper was stopped by the
+   * interrupt of {@link #stopHelpers}, and anything else it throws is only logged.
    */
-  private void close(Status status, Metadata errorTrailers) {
+  private void helperFailed(Throwable t) {
+    boolean first;
+    boolean afterHandler;
+    lock.lock();
+    try {
+      afterHandler = helpersStopped;
+      first = !afterHandler && helperFailure == null;
+      if (first) {
+        helperFailure = t;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (first) {
+      handler.interrupt();
+    } else if (!(t instanceof InterruptedException)) {
+      logger.log(Level.WARNING, "A helper of " + binding.method().getFullMethodName()
+          + " failed " + (afterHandler ? "after the handler returned" : "too"), t);
+    }
+  }
+
+  /** Interrupts the helpers still running and waits for them; returns the first failure. */
+  private Throwable stopHelpers() {
+    List<Thread> running;
+    lock.lock();
+    try {
+      helpersStopped = true;
+      running = helpers;
+      helpers = null;
+    } finally {
+      lock.unlock();
+    }
+    if (running != null) {
+      running.forEach(Thread::interrupt);
+      for (Thread helper : running) {
+        joinUninterruptibly(helper);
+      }
+    }
+    lock.lock();
+    try {
+      return helperFailure;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private static void joinUninterruptibly(Thread thread) {
+    for (;;) {
+      try {
+        thread.join();
+        return;
+      } catch (InterruptedException e) {
+        // A helper failing meanwhile interrupted the handler: the outcome is already recorded.
+      }
+    }
+  }
+
+  /** Closes grpc's call once, unless grpc has already ended it; wakes any thread left waiting. */
+  private void closeCall(Status status, Metadata errorTrailers) {
     callLock.lock();
     try {
-      if (phase == Phase.CLOSED) {
+      State from = markClosed();
+      if (from != State.OPEN && from != State.INPUT_ENDED) {
+        // Ended by grpc, which told the client how. A status sent now could only race the
+        // transport's own: on Netty, for a request over the size limit, it replaced the client's
+        // RESOURCE_EXHAUSTED with CANCELLED, and at times failed the whole connection.
         return;
       }
-      phase = Phase.CLOSED;
-      // Closed on this side before grpc hears of it: its onComplete may come at once, on another
-      // thread, and must not be taken for grpc ending the call by itself.
-      markClosed();
       Metadata all = merge(merge(new Metadata(), trailers), errorTrailers);
       trailers = null;
-      if (failure() != null) {
-        // grpc ended the call already, and told the client how. A status sent now can only race
-        // the transport's own: on Netty, for a request over the size limit, it replaced the
-        // client's RESOURCE_EXHAUSTED with CANCELLED, and at times failed the whole connection.
-        return;
-      }
       call.close(status, all);
     } catch (RuntimeException e) {
       logger.log(Level.WARNING, "Closing the call failed", e);
     } finally {
       callLock.unlock();
+    }
+  }
+
+  /** Requires callLock. Throws if this side has closed the call. */
+  private void checkNotClosed() {
+    lock.lock();
+    try {
+      if (stateLocked() == State.CLOSED) {
+        throw new IllegalStateException("the call is closed");
+      }
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -294,7 +463,7 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
   private final class Listener extends ServerCall.Listener<ReqT> {
     @Override
     public void onMessage(ReqT message) {
-      messageArrived(message);
+      messageArrived(message, Marshalling.takeSize(message));
     }
 
     @Override
@@ -309,23 +478,20 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
 
     @Override
     public void onCancel() {
-      // The Context may be cancelled a moment later than this callback: fall back to CANCELLED.
+      // The cause (a deadline) is in the Context, which may be cancelled a moment after this.
       Status status = Contexts.statusFromCancelled(context);
       if (status == null) {
         status = Status.CANCELLED.withDescription("the client cancelled the call");
       }
-      fail(status.asException(), true);
+      ended(status, null, true);
     }
 
     @Override
     public void onComplete() {
-      // Normally the handler closed the call first, and this changes nothing. But grpc also ends a
-      // call by itself, for example when a request cannot be parsed: then the client already has
-      // its status, and the handler, perhaps waiting in recv, must hear of it or wait forever.
-      if (!closedByThisSide()) {
-        fail(Status.CANCELLED.withDescription("grpc ended the call before the handler did")
-            .asException(), true);
-      }
+      // Normally this side closed the call first, and this changes nothing. But grpc also ends a
+      // call by itself (a request it cannot parse): the handler, perhaps in recv, must hear of it.
+      ended(Status.CANCELLED.withDescription("grpc ended the call before the handler did"), null,
+          true);
     }
   }
 }

@@ -51,11 +51,10 @@ final class QpsAdapterService implements BindableService {
 
   @Override
   public ServerServiceDefinition bindService() {
-    return ServerServiceDefinition.builder(BenchmarkServiceGrpc.SERVICE_NAME)
-        .addMethod(BenchmarkServiceGrpc.getStreamingCallMethod(),
-            BlockingServerCalls.bidiStreaming(QpsAdapterService::streamingCall))
-        .addMethod(BenchmarkServiceGrpc.getUnaryCallMethod(),
-            BlockingServerCalls.unary(QpsAdapterService::unaryCall))
-        .build();
+    return BlockingServerCalls.service(BenchmarkServiceGrpc.getServiceDescriptor(),
+        BlockingServerCalls.bidiStreaming(BenchmarkServiceGrpc.getStreamingCallMethod(),
+            QpsAdapterService::streamingCall),
+        BlockingServerCalls.unary(BenchmarkServiceGrpc.getUnaryCallMethod(),
+            QpsAdapterService::unaryCall));
   }
 }

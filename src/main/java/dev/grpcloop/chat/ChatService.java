@@ -100,8 +100,7 @@ public final class ChatService implements BindableService {
 
   @Override
   public ServerServiceDefinition bindService() {
-    return ServerServiceDefinition.builder(ChatServiceGrpc.getServiceDescriptor())
-        .addMethod(ChatServiceGrpc.getChatMethod(), BlockingServerCalls.bidiStreaming(this::chat))
-        .build();
+    return BlockingServerCalls.service(ChatServiceGrpc.getServiceDescriptor(),
+        BlockingServerCalls.bidiStreaming(ChatServiceGrpc.getChatMethod(), this::chat));
   }
 }

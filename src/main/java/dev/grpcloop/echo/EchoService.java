@@ -30,10 +30,9 @@ public final class EchoService implements BindableService {
   @Override
   public ServerServiceDefinition bindService() {
     // snippet:echo-bind
-    return ServerServiceDefinition.builder(EchoServiceGrpc.getServiceDescriptor())
-        .addMethod(EchoServiceGrpc.getEchoStreamMethod(),
-            BlockingServerCalls.bidiStreaming(EchoService::echoStream))
-        .build();
+    return BlockingServerCalls.service(EchoServiceGrpc.getServiceDescriptor(),
+        BlockingServerCalls.bidiStreaming(EchoServiceGrpc.getEchoStreamMethod(),
+            EchoService::echoStream));
     // end-snippet
   }
 
@@ -42,9 +41,8 @@ public final class EchoService implements BindableService {
    * that names, counts or limits its handler threads (the hardening tests count them).
    */
   public static ServerServiceDefinition bindService(ThreadFactory handlerThreads) {
-    return ServerServiceDefinition.builder(EchoServiceGrpc.getServiceDescriptor())
-        .addMethod(EchoServiceGrpc.getEchoStreamMethod(),
-            BlockingServerCalls.bidiStreaming(EchoService::echoStream, handlerThreads))
-        .build();
+    return BlockingServerCalls.service(EchoServiceGrpc.getServiceDescriptor(),
+        BlockingServerCalls.bidiStreaming(EchoServiceGrpc.getEchoStreamMethod(),
+            EchoService::echoStream, BlockingServerCalls.Options.DEFAULT.withThreads(handlerThreads)));
   }
 }

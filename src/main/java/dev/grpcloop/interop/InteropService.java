@@ -39,25 +39,20 @@ public final class InteropService implements BindableService {
 
   @Override
   public ServerServiceDefinition bindService() {
-    return ServerServiceDefinition.builder(TestServiceGrpc.getServiceDescriptor())
-        .addMethod(TestServiceGrpc.getEmptyCallMethod(),
-            BlockingServerCalls.unary(InteropService::emptyCall))
-        .addMethod(TestServiceGrpc.getUnaryCallMethod(),
-            BlockingServerCalls.unary(InteropService::unaryCall))
-        .addMethod(TestServiceGrpc.getCacheableUnaryCallMethod(),
-            BlockingServerCalls.unary(InteropService::unaryCall))
-        .addMethod(TestServiceGrpc.getStreamingOutputCallMethod(),
-            BlockingServerCalls.serverStreaming(InteropService::streamingOutputCall))
-        .addMethod(TestServiceGrpc.getStreamingInputCallMethod(),
-            BlockingServerCalls.clientStreaming(InteropService::streamingInputCall))
-        .addMethod(TestServiceGrpc.getFullDuplexCallMethod(),
-            BlockingServerCalls.bidiStreaming(InteropService::fullDuplexCall))
-        .addMethod(TestServiceGrpc.getHalfDuplexCallMethod(),
-            BlockingServerCalls.bidiStreaming(InteropService::halfDuplexCall))
-        // A service definition must bind every method: this one answers UNIMPLEMENTED.
-        .addMethod(TestServiceGrpc.getUnimplementedCallMethod(),
-            BlockingServerCalls.unary(InteropService::unimplementedCall))
-        .build();
+    // TestService's UnimplementedCall is left unbound: the service answers it UNIMPLEMENTED.
+    return BlockingServerCalls.service(TestServiceGrpc.getServiceDescriptor(),
+        BlockingServerCalls.unary(TestServiceGrpc.getEmptyCallMethod(), InteropService::emptyCall),
+        BlockingServerCalls.unary(TestServiceGrpc.getUnaryCallMethod(), InteropService::unaryCall),
+        BlockingServerCalls.unary(TestServiceGrpc.getCacheableUnaryCallMethod(),
+            InteropService::unaryCall),
+        BlockingServerCalls.serverStreaming(TestServiceGrpc.getStreamingOutputCallMethod(),
+            InteropService::streamingOutputCall),
+        BlockingServerCalls.clientStreaming(TestServiceGrpc.getStreamingInputCallMethod(),
+            InteropService::streamingInputCall),
+        BlockingServerCalls.bidiStreaming(TestServiceGrpc.getFullDuplexCallMethod(),
+            InteropService::fullDuplexCall),
+        BlockingServerCalls.bidiStreaming(TestServiceGrpc.getHalfDuplexCallMethod(),
+            InteropService::halfDuplexCall));
   }
 
   /** One empty request, one empty response. */
@@ -138,13 +133,6 @@ public final class InteropService implements BindableService {
     for (StreamingOutputCallRequest request : requests) {
       respond(request, stream);
     }
-  }
-
-  /** The method no server implements. */
-  static Empty unimplementedCall(Empty request, ServerCallScope call) throws StatusException {
-    throw Status.UNIMPLEMENTED
-        .withDescription("grpc.testing.TestService/UnimplementedCall is never implemented")
-        .asException();
   }
 
   /**
