@@ -382,15 +382,18 @@ final class ServiceGenerator {
   }
 
   private void writeStub(SourceWriter w) {
-    w.javadoc(new Doc()
+    Doc doc = new Doc()
         .p("The client side of {@code " + fullServiceName + "}: one method per RPC, in blocking"
             + " style. A stub is immutable and may be shared by threads; its {@code with...}"
             + " methods (deadline, compression, interceptors, call options) return a copy. A"
             + " deadline set with {@code withDeadlineAfter} is fixed when that method is called,"
-            + " as with grpc-java's stubs: make such a copy per call.")
-        .p("A streaming method returns the call's {@link ClientStream} at once, without"
-            + " blocking; close it (try-with-resources) to release the call, which cancels it if"
-            + " it is still running."));
+            + " as with grpc-java's stubs: make such a copy per call.");
+    if (!rpcs.isEmpty()) {
+      doc.p("A streaming method returns the call's {@link ClientStream} at once, without"
+          + " blocking; close it (try-with-resources) to release the call, which cancels it if"
+          + " it is still running.");
+    }
+    w.javadoc(doc);
     deprecatedAnnotation(w);
     w.open("public static final class Stub extends io.grpc.stub.AbstractStub<Stub>");
     w.open("private Stub(io.grpc.Channel channel, io.grpc.CallOptions callOptions)");
