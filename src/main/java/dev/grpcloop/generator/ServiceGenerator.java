@@ -16,9 +16,11 @@ import java.util.TreeSet;
  * Writes the {@code XxxLoop} class of one service: the server interface {@code Service}, its
  * {@code ImplBase}, {@code bindService} and the client {@code Stub}.
  *
- * <p>Like grpc-java's generated code it names every class that is not the adapter's by its fully
- * qualified name ({@code java.lang.} included), so that no message class of the same package can
- * shadow it; the adapter's types are imported, from the package given as the plugin parameter.
+ * <p>Like grpc-java's generated code it names the classes of Java and grpc by their fully
+ * qualified names ({@code java.lang.} included), so that no message class of the same package can
+ * shadow them. The adapter's types are imported, from the package given as the plugin parameter;
+ * the message classes go by their simple names (imported from other packages) where no other type
+ * the generated class uses has that name, else by their fully qualified names.
  */
 final class ServiceGenerator {
   /** The suffix of the generated class's name: {@code EchoService} gives {@code EchoServiceLoop}. */
@@ -391,7 +393,8 @@ final class ServiceGenerator {
     if (!rpcs.isEmpty()) {
       doc.p("A streaming method returns the call's {@link ClientStream} at once, without"
           + " blocking; close it (try-with-resources) to release the call, which cancels it if"
-          + " it is still running.");
+          + " it is still running. The adapter's own call options go in with {@code"
+          + " withOption}, such as {@link BlockingClientCalls#MAX_BUFFERED_BYTES}.");
     }
     w.javadoc(doc);
     deprecatedAnnotation(w);
