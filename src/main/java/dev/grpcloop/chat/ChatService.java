@@ -3,7 +3,7 @@ package dev.grpcloop.chat;
 import dev.grpcloop.adapter.BlockingServerCalls;
 import dev.grpcloop.adapter.ServerRecvStream;
 import dev.grpcloop.adapter.ServerStream;
-import dev.grpcloop.chat.proto.ChatServiceGrpc;
+import dev.grpcloop.chat.proto.ChatServiceLoop;
 import dev.grpcloop.chat.proto.ClientMessage;
 import dev.grpcloop.chat.proto.ServerMessage;
 import io.grpc.BindableService;
@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  * with {@code RESOURCE_EXHAUSTED}, and the others carry on. Bad input ends the offender's call
  * with a status that says what was wrong (see {@code proto/chat.proto}); the room carries on.
  */
-public final class ChatService implements BindableService {
+public final class ChatService implements ChatServiceLoop.Service, BindableService {
 
   /** How many messages a user may fall behind before the room disconnects them. */
   public static final int DEFAULT_OUTBOX_CAPACITY = 256;
@@ -59,7 +59,8 @@ public final class ChatService implements BindableService {
   }
 
   /** One user's call, from their join to their leave. Runs on the call's handler thread. */
-  void chat(ServerStream<ClientMessage, ServerMessage> stream) throws Exception {
+  @Override
+  public void chat(ServerStream<ClientMessage, ServerMessage> stream) throws Exception {
     ClientMessage first = stream.recv();
     if (first == null) {
       return; // hung up before joining: nobody to announce
@@ -109,7 +110,6 @@ public final class ChatService implements BindableService {
 
   @Override
   public ServerServiceDefinition bindService() {
-    return BlockingServerCalls.service(ChatServiceGrpc.getServiceDescriptor(),
-        BlockingServerCalls.bidiStreaming(ChatServiceGrpc.getChatMethod(), this::chat, options));
+    return ChatServiceLoop.bindService(this, options);
   }
 }

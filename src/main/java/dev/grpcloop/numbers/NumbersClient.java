@@ -1,9 +1,8 @@
 package dev.grpcloop.numbers;
 
-import dev.grpcloop.adapter.BlockingClientCalls;
 import dev.grpcloop.adapter.ClientStream;
 import dev.grpcloop.numbers.proto.Number;
-import dev.grpcloop.numbers.proto.NumbersGrpc;
+import dev.grpcloop.numbers.proto.NumbersLoop;
 import dev.grpcloop.serving.CommandLine;
 import dev.grpcloop.serving.ExampleClient;
 import io.grpc.Channel;
@@ -50,29 +49,30 @@ public final class NumbersClient {
 
   static void printAll(Channel channel, long n, PrintStream out)
       throws InterruptedException, StatusException {
-    out.println("square(" + n + ") = " + square(channel, n));
-    out.println("countdown(" + n + ") = " + countdown(channel, n));
+    NumbersLoop.Stub numbers = NumbersLoop.newStub(channel);
+    out.println("square(" + n + ") = " + square(numbers, n));
+    out.println("countdown(" + n + ") = " + countdown(numbers, n));
     List<Long> upTo = new ArrayList<>();
     for (long i = 1; i <= n; i++) {
       upTo.add(i);
     }
-    out.println("sum" + upTo + " = " + sum(channel, upTo));
-    out.println("runningSum" + upTo + " = " + runningSum(channel, upTo));
+    out.println("sum" + upTo + " = " + sum(numbers, upTo));
+    out.println("runningSum" + upTo + " = " + runningSum(numbers, upTo));
   }
 
   // snippet:unary-client
-  static long square(Channel channel, long n) throws InterruptedException, StatusException {
-    Number request = Number.newBuilder().setValue(n).build();
-    return BlockingClientCalls.unary(channel, NumbersGrpc.getSquareMethod(), request).getValue();
+  static long square(NumbersLoop.Stub numbers, long n)
+      throws InterruptedException, StatusException {
+    return numbers.square(Number.newBuilder().setValue(n).build()).getValue();
   }
   // end-snippet
 
   // snippet:server-streaming-client
-  static List<Long> countdown(Channel channel, long from)
+  static List<Long> countdown(NumbersLoop.Stub numbers, long from)
       throws InterruptedException, StatusException {
     List<Long> received = new ArrayList<>();
-    try (ClientStream<Number, Number> stream = BlockingClientCalls.serverStreaming(
-        channel, NumbersGrpc.getCountdownMethod(), Number.newBuilder().setValue(from).build())) {
+    try (ClientStream<Number, Number> stream =
+        numbers.countdown(Number.newBuilder().setValue(from).build())) {
       for (Number n; (n = stream.recv()) != null; ) { // null: the server finished, OK
         received.add(n.getValue());
       }
@@ -82,11 +82,10 @@ public final class NumbersClient {
   // end-snippet
 
   // snippet:client-streaming-client
-  static long sum(Channel channel, List<Long> numbers)
+  static long sum(NumbersLoop.Stub numbers, List<Long> values)
       throws InterruptedException, StatusException {
-    try (ClientStream<Number, Number> stream =
-        BlockingClientCalls.clientStreaming(channel, NumbersGrpc.getSumMethod())) {
-      for (long n : numbers) {
+    try (ClientStream<Number, Number> stream = numbers.sum()) {
+      for (long n : values) {
         if (!stream.send(Number.newBuilder().setValue(n).build())) {
           break; // the call is over: closeAndRecv tells why
         }
@@ -97,13 +96,12 @@ public final class NumbersClient {
   // end-snippet
 
   // snippet:bidi-client
-  static List<Long> runningSum(Channel channel, List<Long> numbers)
+  static List<Long> runningSum(NumbersLoop.Stub numbers, List<Long> values)
       throws InterruptedException, StatusException {
     List<Long> totals = new ArrayList<>();
-    try (ClientStream<Number, Number> stream =
-        BlockingClientCalls.bidiStreaming(channel, NumbersGrpc.getRunningSumMethod())) {
+    try (ClientStream<Number, Number> stream = numbers.runningSum()) {
       stream.startSender(() -> { // closeSend() when it returns, like Go's defer
-        for (long n : numbers) {
+        for (long n : values) {
           if (!stream.send(Number.newBuilder().setValue(n).build())) {
             return;
           }

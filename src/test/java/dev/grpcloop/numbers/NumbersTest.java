@@ -2,6 +2,7 @@ package dev.grpcloop.numbers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.grpcloop.numbers.proto.NumbersLoop;
 import dev.grpcloop.serving.ExampleServer;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -24,12 +25,14 @@ import org.junit.jupiter.api.Timeout;
 class NumbersTest {
   private Server server;
   private ManagedChannel channel;
+  private NumbersLoop.Stub numbers;
 
   @BeforeEach
   void start() throws Exception {
     server = ExampleServer.start(0, new NumbersService());
     channel = Grpc.newChannelBuilderForAddress(
         "127.0.0.1", server.getPort(), InsecureChannelCredentials.create()).build();
+    numbers = NumbersLoop.newStub(channel);
   }
 
   @AfterEach
@@ -40,27 +43,27 @@ class NumbersTest {
 
   @Test
   void eachKindAnswersAsItsHandlerSays() throws Exception {
-    assertThat(NumbersClient.square(channel, 7)).isEqualTo(49);
-    assertThat(NumbersClient.countdown(channel, 3)).containsExactly(3L, 2L, 1L, 0L);
-    assertThat(NumbersClient.sum(channel, List.of(1L, 2L, 3L, 4L))).isEqualTo(10);
-    assertThat(NumbersClient.runningSum(channel, List.of(1L, 2L, 3L)))
+    assertThat(NumbersClient.square(numbers, 7)).isEqualTo(49);
+    assertThat(NumbersClient.countdown(numbers, 3)).containsExactly(3L, 2L, 1L, 0L);
+    assertThat(NumbersClient.sum(numbers, List.of(1L, 2L, 3L, 4L))).isEqualTo(10);
+    assertThat(NumbersClient.runningSum(numbers, List.of(1L, 2L, 3L)))
         .containsExactly(1L, 3L, 6L);
   }
 
   @Test
   void emptyStreamsAreNotErrors() throws Exception {
-    assertThat(NumbersClient.sum(channel, List.of())).isZero();
-    assertThat(NumbersClient.runningSum(channel, List.of())).isEmpty();
-    assertThat(NumbersClient.countdown(channel, 0)).containsExactly(0L);
+    assertThat(NumbersClient.sum(numbers, List.of())).isZero();
+    assertThat(NumbersClient.runningSum(numbers, List.of())).isEmpty();
+    assertThat(NumbersClient.countdown(numbers, 0)).containsExactly(0L);
   }
 
   @Test
   void badInputGetsAClearStatusAndTheServerServesOn() throws Exception {
     StatusException e = org.assertj.core.api.Assertions.catchThrowableOfType(
-        StatusException.class, () -> NumbersClient.countdown(channel, -1));
+        StatusException.class, () -> NumbersClient.countdown(numbers, -1));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(e.getStatus().getDescription()).isEqualTo("count down from 0 to 1000");
-    assertThat(NumbersClient.square(channel, 3)).isEqualTo(9);
+    assertThat(NumbersClient.square(numbers, 3)).isEqualTo(9);
   }
 
   @Test
