@@ -8,6 +8,7 @@ import io.grpc.ServerBuilder;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
@@ -76,7 +77,10 @@ public final class ExampleServer {
   /**
    * Like {@link #start(int, Consumer, BindableService...)}, reporting health through {@code
    * health}: {@link HealthStatusManager#enterTerminalState} then makes every check NOT_SERVING.
+   * Server reflection answers both its versions: {@code grpc.reflection.v1} and the older {@code
+   * grpc.reflection.v1alpha}, which many tools still ask first or only.
    */
+  @SuppressWarnings("deprecation") // ProtoReflectionService: v1alpha, deprecated, still served
   public static Server start(
       int port, Consumer<ServerBuilder<?>> options, HealthStatusManager health,
       BindableService... services) throws IOException {
@@ -85,7 +89,8 @@ public final class ExampleServer {
         Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create())
             .directExecutor()
             .addService(health.getHealthService())
-            .addService(ProtoReflectionServiceV1.newInstance());
+            .addService(ProtoReflectionServiceV1.newInstance())
+            .addService(ProtoReflectionService.newInstance());
     options.accept(builder);
     for (BindableService service : services) {
       ServerServiceDefinition definition = service.bindService();
