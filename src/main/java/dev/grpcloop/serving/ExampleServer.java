@@ -11,14 +11,16 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
-import java.util.concurrent.TimeUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
  * What every example server shares: a {@code --port N} option (default 50051, 0 picks a free
  * port), one line on standard output once it listens, the standard gRPC health service and server
  * reflection (so generic tools such as grpcurl can list and call it), and a graceful stop on
- * SIGTERM or Ctrl-C.
+ * SIGTERM or Ctrl-C ({@link GracefulStop}).
  */
 public final class ExampleServer {
   private ExampleServer() {}
@@ -29,6 +31,12 @@ public final class ExampleServer {
   /** How long in-flight calls may run on after a stop is asked for, before they are cancelled. */
   public static final long GRACE_SECONDS = 5;
 
+  /** The options every example server takes. */
+  public static final Set<String> OPTIONS = Set.of("--port");
+
+  /** Exit code for options the server does not understand, after a line that says why. */
+  public static final int BAD_OPTIONS = 2;
+
   /** Starts the services, prints the port, and blocks until the JVM is asked to stop. */
   public static void run(String name, String[] args, BindableService... services)
       throws IOException, InterruptedException {
@@ -38,22 +46,33 @@ public final class ExampleServer {
   /**
    * Like {@link #run(String, String[], BindableService...)}, with server settings beyond this
    * project's defaults applied by {@code options}, for example a larger inbound message limit.
+   * Services that are {@link ServerStopListener}s hear when the server starts to stop.
    */
   public static void run(
       String name, String[] args, Consumer<ServerBuilder<?>> options,
       BindableService... services) throws IOException, InterruptedException {
+    int port;
+    try {
+      port = CommandLine.parse(args, OPTIONS).port();
+    } catch (IllegalArgumentException e) {
+      System.err.println(name + " server: " + e.getMessage());
+      System.err.println("usage: " + name + " server [--port N]");
+      System.exit(BAD_OPTIONS);
+      return;
+    }
     HealthStatusManager health = new HealthStatusManager();
-    Server server = start(port(args), options, health, services);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      // Health checkers see NOT_SERVING at once, before the grace period runs out.
-      health.enterTerminalState();
-      System.out.println(name + " server stopping: calls in flight get " + GRACE_SECONDS
-          + " s to finish");
-      System.out.flush();
-      stopGracefully(server);
-    }));
+    Server server = start(port, options, health, services);
+    List<ServerStopListener> listeners = new ArrayList<>();
+    for (BindableService service : services) {
+      if (service instanceof ServerStopListener listener) {
+        listeners.add(listener);
+      }
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(
+        new GracefulStop(name, server, health, listeners, System.out), name + "-server-stop"));
     System.out.println(name + " server listening on port " + server.getPort());
     System.out.flush();
+    ParentWatch.startIfAsked(name + " server", System.out);
     server.awaitTermination();
   }
 
@@ -103,28 +122,7 @@ public final class ExampleServer {
   /** Refuses new calls, lets in-flight ones finish for a grace period, then cancels the rest. */
   public static void stopGracefully(Server server) {
     server.shutdown();
-    try {
-      if (!server.awaitTermination(GRACE_SECONDS, TimeUnit.SECONDS)) {
-        server.shutdownNow();
-        server.awaitTermination(GRACE_SECONDS, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      server.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** The value of {@code --port N} or {@code --port=N}, or the default. */
-  public static int port(String[] args) {
-    for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--port") && i + 1 < args.length) {
-        return parsePort(args[i + 1]);
-      }
-      if (args[i].startsWith("--port=")) {
-        return parsePort(args[i].substring("--port=".length()));
-      }
-    }
-    return DEFAULT_PORT;
+    GracefulStop.awaitGrace(server);
   }
 
   /** Parses a port number, with a message fit to show the user if it is not one. */
