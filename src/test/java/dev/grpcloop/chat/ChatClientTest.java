@@ -6,6 +6,7 @@ import static dev.grpcloop.chat.ChatUser.said;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcloop.serving.ExampleProcess;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -96,6 +97,22 @@ class ChatClientTest {
       assertThat(alice.await(leftEvent("zed")).getLeft().getReason()).isEqualTo("connection lost");
       assertThat(zed.awaitExit()).isNotZero();
       assertThat(room.log).contains("zed left (connection lost)");
+    }
+  }
+
+  @Test
+  void aClientSentAwayByTheServersStopSaysWhyAndExitsOne() throws Exception {
+    try (ExampleProcess zed = startClient("zed")) {
+      zed.awaitLine(line -> line.contains("* you are zed"));
+      alice.await(joinedEvent("zed"));
+
+      room.beginStop();
+
+      List<String> lines = zed.remainingLines();
+      assertThat(lines).last().isEqualTo("* disconnected: UNAVAILABLE: the server is stopping");
+      assertThat(lines).filteredOn(line -> line.contains(" left"))
+          .allMatch(line -> line.endsWith("* alice left (server stopping)"));
+      assertThat(zed.awaitExit()).isEqualTo(1);
     }
   }
 
