@@ -1,12 +1,12 @@
 package dev.grpcloop.serving;
 
 import io.grpc.BindableService;
-import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
-import io.grpc.ServerBuilder;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -49,7 +49,7 @@ public final class ExampleServer {
    * Services that are {@link ServerStopListener}s hear when the server starts to stop.
    */
   public static void run(
-      String name, String[] args, Consumer<ServerBuilder<?>> options,
+      String name, String[] args, Consumer<? super NettyServerBuilder> options,
       BindableService... services) throws IOException, InterruptedException {
     int port;
     try {
@@ -79,8 +79,9 @@ public final class ExampleServer {
   /**
    * Builds and starts a server in the configuration this project recommends for services bound
    * with the adapter: grpc's callbacks run on the transport thread ({@code directExecutor}), which
-   * is safe because the adapter's callbacks never block. The health service reports every service,
-   * and the server as a whole ({@code ""}), as SERVING; server reflection lists them all.
+   * is safe because the adapter's callbacks never block, and each connection is held to the
+   * {@link ConnectionLimits}. The health service reports every service, and the server as a whole
+   * ({@code ""}), as SERVING; server reflection lists them all.
    */
   public static Server start(int port, BindableService... services) throws IOException {
     return start(port, builder -> {}, services);
@@ -88,7 +89,7 @@ public final class ExampleServer {
 
   /** Like {@link #start(int, BindableService...)}, with {@code options} applied to the builder. */
   public static Server start(
-      int port, Consumer<ServerBuilder<?>> options, BindableService... services)
+      int port, Consumer<? super NettyServerBuilder> options, BindableService... services)
       throws IOException {
     return start(port, options, new HealthStatusManager(), services);
   }
@@ -99,17 +100,27 @@ public final class ExampleServer {
    * Server reflection answers both its versions: {@code grpc.reflection.v1} and the older {@code
    * grpc.reflection.v1alpha}, which many tools still ask first or only.
    */
+  public static Server start(
+      int port, Consumer<? super NettyServerBuilder> options, HealthStatusManager health,
+      BindableService... services) throws IOException {
+    return start(port, InsecureServerCredentials.create(), options, health, services);
+  }
+
+  /**
+   * Like {@link #start(int, Consumer, HealthStatusManager, BindableService...)}, with {@code
+   * credentials}: plaintext or TLS.
+   */
   @SuppressWarnings("deprecation") // ProtoReflectionService: v1alpha, deprecated, still served
   public static Server start(
-      int port, Consumer<ServerBuilder<?>> options, HealthStatusManager health,
-      BindableService... services) throws IOException {
+      int port, ServerCredentials credentials, Consumer<? super NettyServerBuilder> options,
+      HealthStatusManager health, BindableService... services) throws IOException {
     // grpc's health and reflection services never block in their callbacks either.
-    ServerBuilder<?> builder =
-        Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create())
-            .directExecutor()
-            .addService(health.getHealthService())
-            .addService(ProtoReflectionServiceV1.newInstance())
-            .addService(ProtoReflectionService.newInstance());
+    NettyServerBuilder builder = NettyServerBuilder.forPort(port, credentials)
+        .directExecutor()
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
+        .addService(ProtoReflectionService.newInstance());
+    ConnectionLimits.apply(builder);
     options.accept(builder);
     for (BindableService service : services) {
       ServerServiceDefinition definition = service.bindService();
