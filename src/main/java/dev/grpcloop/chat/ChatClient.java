@@ -21,7 +21,7 @@ import java.util.function.Consumer;
 /**
  * An interactive terminal client for {@link ChatService}, built the Go article's way: one thread
  * sends the lines typed on standard input while the main thread prints the room's messages as they
- * arrive. Usage: {@code ChatClient --name NAME [--host H] [--port N]}.
+ * arrive. Usage: {@code ChatClient --name NAME [--host H] [--port N] [--tls-ca CA.pem]}.
  *
  * <p>{@code /quit} (or end of input, Ctrl-D) half-closes the stream: the server announces the leave
  * and ends the call. Ctrl-C cancels the stream from a shutdown hook; a killed client's connection
@@ -51,17 +51,18 @@ public final class ChatClient {
   static int run(String[] args, InputStream in, PrintStream out, PrintStream err,
       Consumer<Runnable> onStop) throws InterruptedException {
     CommandLine commandLine;
+    ManagedChannel channel;
     try {
       commandLine = CommandLine.parse(args, ExampleClient.options("--name"));
       if (commandLine.option("--name", "").isEmpty()) {
         throw new IllegalArgumentException("--name is required: the name others see you by");
       }
+      channel = ExampleClient.channel(commandLine);
     } catch (IllegalArgumentException e) {
       err.println("chat client: " + e.getMessage());
-      err.println("usage: ChatClient --name NAME [--host H] [--port N]");
+      err.println("usage: ChatClient --name NAME [--host H] [--port N] [--tls-ca CA.pem]");
       return ExampleClient.BAD_OPTIONS;
     }
-    ManagedChannel channel = ExampleClient.channel(commandLine);
     ClientStream<ClientMessage, ServerMessage> stream = ChatServiceLoop.newStub(channel).chat();
     // Ctrl-C (SIGINT) or SIGTERM: cancel, and let the cancel reach the server before the JVM goes.
     onStop.accept(() -> {

@@ -18,8 +18,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The Go article's client for {@code echo.EchoService}: one thread sends lines while the main
- * thread prints each echo as it arrives. Usage: {@code EchoClient [--host H] [--port N] [LINE...]};
- * with no LINE it sends standard input, line by line, until end of input (Ctrl-D).
+ * thread prints each echo as it arrives. Usage: {@code EchoClient [--host H] [--port N] [--tls-ca
+ * CA.pem] [LINE...]}; with no LINE it sends standard input, line by line, until end of input
+ * (Ctrl-D).
  */
 public final class EchoClient {
   private EchoClient() {}
@@ -38,17 +39,18 @@ public final class EchoClient {
   static int run(String[] args, InputStream in, PrintStream out, PrintStream err)
       throws InterruptedException {
     CommandLine commandLine;
+    ManagedChannel channel;
     try {
       commandLine = CommandLine.parse(args, ExampleClient.OPTIONS);
+      channel = ExampleClient.channel(commandLine);
     } catch (IllegalArgumentException e) {
       err.println("echo client: " + e.getMessage());
-      err.println("usage: EchoClient [--host H] [--port N] [LINE...]");
+      err.println("usage: EchoClient [--host H] [--port N] [--tls-ca CA.pem] [LINE...]");
       return ExampleClient.BAD_OPTIONS;
     }
     BufferedReader lines = commandLine.operands().isEmpty()
         ? new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))
         : new BufferedReader(new StringReader(String.join("\n", commandLine.operands())));
-    ManagedChannel channel = ExampleClient.channel(commandLine);
     try {
       echo(channel, lines, out);
       return ExampleClient.OK;

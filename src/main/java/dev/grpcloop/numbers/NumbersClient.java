@@ -15,7 +15,7 @@ import java.util.List;
 
 /**
  * Calls each method of {@code numbers.Numbers} once and prints what came back. Usage: {@code
- * NumbersClient [--host H] [--port N] [N]} (default 5).
+ * NumbersClient [--host H] [--port N] [--tls-ca CA.pem] [N]} (default 5).
  */
 public final class NumbersClient {
   private NumbersClient() {}
@@ -32,17 +32,17 @@ public final class NumbersClient {
    * ExampleClient#BAD_OPTIONS}).
    */
   static int run(String[] args, PrintStream out, PrintStream err) throws InterruptedException {
-    CommandLine commandLine;
     long n;
+    ManagedChannel channel;
     try {
-      commandLine = CommandLine.parse(args, ExampleClient.OPTIONS);
+      CommandLine commandLine = CommandLine.parse(args, ExampleClient.OPTIONS);
       n = commandLine.operands().isEmpty() ? 5 : number(commandLine.operands().get(0));
+      channel = ExampleClient.channel(commandLine);
     } catch (IllegalArgumentException e) {
       err.println("numbers client: " + e.getMessage());
-      err.println("usage: NumbersClient [--host H] [--port N] [N]");
+      err.println("usage: NumbersClient [--host H] [--port N] [--tls-ca CA.pem] [N]");
       return ExampleClient.BAD_OPTIONS;
     }
-    ManagedChannel channel = ExampleClient.channel(commandLine);
     try {
       printAll(channel, n, out);
       return ExampleClient.OK;

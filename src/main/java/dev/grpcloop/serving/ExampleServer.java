@@ -18,7 +18,7 @@ import java.util.function.Consumer;
 
 /**
  * What every example server shares: a {@code --port N} option (default 50051, 0 picks a free
- * port), one line on standard output once it listens, the standard gRPC health service and server
+ * port), TLS if asked ({@link ExampleTls}), one line on standard output once it listens, the standard gRPC health service and server
  * reflection (so generic tools such as grpcurl can list and call it), and a graceful stop on
  * SIGTERM or Ctrl-C ({@link GracefulStop}).
  */
@@ -31,11 +31,17 @@ public final class ExampleServer {
   /** How long in-flight calls may run on after a stop is asked for, before they are cancelled. */
   public static final long GRACE_SECONDS = 5;
 
-  /** The options every example server takes. */
-  public static final Set<String> OPTIONS = Set.of("--port");
+  /** The options every example server takes: {@code --port}, and TLS's ({@link ExampleTls}). */
+  public static final Set<String> OPTIONS = Set.of("--port", ExampleTls.CERT, ExampleTls.KEY);
+
+  /** How to call an example server, after its name. */
+  public static final String USAGE = "[--port N] [--tls-cert CERT.pem --tls-key KEY.pem]";
 
   /** Exit code for options the server does not understand, after a line that says why. */
   public static final int BAD_OPTIONS = 2;
+
+  /** Exit code for a server that could not start (the port is taken, say), after a line. */
+  public static final int CANNOT_START = 1;
 
   /** Starts the services, prints the port, and blocks until the JVM is asked to stop. */
   public static void run(String name, String[] args, BindableService... services)
@@ -51,17 +57,28 @@ public final class ExampleServer {
   public static void run(
       String name, String[] args, Consumer<? super NettyServerBuilder> options,
       BindableService... services) throws IOException, InterruptedException {
-    int port;
+    CommandLine commandLine;
+    ServerCredentials credentials;
     try {
-      port = CommandLine.parse(args, OPTIONS).port();
+      commandLine = CommandLine.parse(args, OPTIONS);
+      credentials = ExampleTls.serverCredentials(commandLine);
     } catch (IllegalArgumentException e) {
       System.err.println(name + " server: " + e.getMessage());
-      System.err.println("usage: " + name + " server [--port N]");
+      System.err.println("usage: " + name + " server " + USAGE);
       System.exit(BAD_OPTIONS);
       return;
     }
     HealthStatusManager health = new HealthStatusManager();
-    Server server = start(port, options, health, services);
+    Server server;
+    try {
+      server = start(commandLine.port(), credentials, options, health, services);
+    } catch (IOException | IllegalArgumentException e) {
+      // The port is taken, or the TLS files hold no certificate or key that grpc can use.
+      System.err.println(name + " server: cannot start: " + e.getMessage()
+          + (e.getCause() != null ? " (" + e.getCause().getMessage() + ")" : ""));
+      System.exit(CANNOT_START);
+      return;
+    }
     List<ServerStopListener> listeners = new ArrayList<>();
     for (BindableService service : services) {
       if (service instanceof ServerStopListener listener) {
@@ -70,7 +87,8 @@ public final class ExampleServer {
     }
     Runtime.getRuntime().addShutdownHook(new Thread(
         new GracefulStop(name, server, health, listeners, System.out), name + "-server-stop"));
-    System.out.println(name + " server listening on port " + server.getPort());
+    System.out.println(name + " server listening on port " + server.getPort()
+        + (ExampleTls.serverTls(commandLine) ? " (TLS)" : ""));
     System.out.flush();
     ParentWatch.startIfAsked(name + " server", System.out);
     server.awaitTermination();
@@ -108,7 +126,7 @@ public final class ExampleServer {
 
   /**
    * Like {@link #start(int, Consumer, HealthStatusManager, BindableService...)}, with {@code
-   * credentials}: plaintext or TLS.
+   * credentials}: plaintext, or TLS ({@link ExampleTls#serverCredentials}).
    */
   @SuppressWarnings("deprecation") // ProtoReflectionService: v1alpha, deprecated, still served
   public static Server start(

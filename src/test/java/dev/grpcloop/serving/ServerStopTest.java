@@ -48,14 +48,6 @@ class ServerStopTest {
     assertStopsSayingSo(main);
   }
 
-  @Test
-  void unknownOptionsExitWithCodeTwo() throws Exception {
-    try (ExampleProcess server = ExampleProcess.start(EchoServer.class, "--prot", "1")) {
-      assertThat(server.remainingLines()).isEmpty();
-      assertThat(server.awaitExit()).isEqualTo(ExampleServer.BAD_OPTIONS);
-    }
-  }
-
   /**
    * A shell stands in for Maven: it runs the server as its child and waits, and is then killed
    * (so no signal reaches the server). The server, told to stop with its parent, stops anyway.
