@@ -156,12 +156,27 @@ final class StressFlow {
     }
   }
 
+  /**
+   * An onReady is about to reach the adapter: {@code sender}'s wait ends, so a pause must not end
+   * on it now. Cleared before the adapter sees the event, not after: the sender it wakes may check
+   * again, find the transport still not ready (an onReady that grpc queued before the sender's
+   * last send took the credit) and wait once more, which must then count as waiting.
+   */
+  private void readyComing(Role sender) {
+    lock.lock();
+    try {
+      waiting[sender.ordinal()] = false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The adapter has seen an onReady of {@code sender}'s: a hold on it ends. */
   private void readyEvent(Role sender) {
     int side = sender.ordinal();
     lock.lock();
     try {
       onReady[side]++;
-      waiting[side] = false; // its wait ends: a pause must not end on it now
       if (checking[side]) {
         inWindow[side]++;
       }
@@ -171,12 +186,20 @@ final class StressFlow {
     }
   }
 
+  /** onReady events the adapter has seen of {@code sender}'s so far. */
+  private int readyEvents(Role sender) {
+    return read(onReady, sender);
+  }
+
   /**
    * isReady() was false for {@code sender}, which is about to wait: wakes a paused peer, and keeps
    * the sender in the window between check and wait until the peer's onReady has come (a hold), or
-   * for a yield.
+   * for a yield. {@code readyBefore} is {@link #readyEvents} taken before grpc's isReady() was
+   * asked: an onReady that came since (while grpc answered, or before this lock was taken) ends the
+   * hold at once, as it ends the adapter's own wait; counted from here instead, the hold would wait
+   * for a second onReady that a ready transport never sends.
    */
-  private void foundNotReady(Role sender) {
+  private void foundNotReady(Role sender, int readyBefore) {
     int side = sender.ordinal();
     boolean hold = false;
     lock.lock();
@@ -188,9 +211,8 @@ final class StressFlow {
       hold = resumeInWindow && paused[sender.peer().ordinal()];
       if (hold) {
         held[side]++;
-        int before = onReady[side];
         long nanos = LIMIT.toNanos();
-        while (onReady[side] == before && !over) {
+        while (onReady[side] == readyBefore && !over) {
           if (nanos <= 0) {
             problems.add(sender + "'s send was held " + LIMIT + " for an onReady that never came");
             break;
@@ -285,11 +307,12 @@ final class StressFlow {
             next.startCall(new SimpleForwardingServerCall<>(call) {
               @Override
               public boolean isReady() {
+                int readyBefore = flow.readyEvents(Role.SERVER);
                 boolean ready = super.isReady();
                 if (ready) {
                   flow.foundReady(Role.SERVER);
                 } else {
-                  flow.foundNotReady(Role.SERVER);
+                  flow.foundNotReady(Role.SERVER, readyBefore);
                 }
                 return ready;
               }
@@ -297,6 +320,7 @@ final class StressFlow {
         return new SimpleForwardingServerCallListener<>(listener) {
           @Override
           public void onReady() {
+            flow.readyComing(Role.SERVER);
             super.onReady(); // counted once the adapter has seen it: a hold ends after that
             flow.readyEvent(Role.SERVER);
           }
@@ -338,6 +362,7 @@ final class StressFlow {
             super.start(new SimpleForwardingClientCallListener<>(listener) {
               @Override
               public void onReady() {
+                found.readyComing(Role.CLIENT);
                 super.onReady();
                 found.readyEvent(Role.CLIENT);
               }
@@ -352,12 +377,13 @@ final class StressFlow {
 
           @Override
           public boolean isReady() {
-            boolean ready = super.isReady();
             StressFlow found = flow;
+            int readyBefore = found == null ? 0 : found.readyEvents(Role.CLIENT);
+            boolean ready = super.isReady();
             if (found != null && ready) {
               found.foundReady(Role.CLIENT);
             } else if (found != null) {
-              found.foundNotReady(Role.CLIENT);
+              found.foundNotReady(Role.CLIENT, readyBefore);
             }
             return ready;
           }
