@@ -126,6 +126,68 @@ class ServerCallModelTest {
     assertThat(fake.messages).containsExactly(msg("fine"));
   }
 
+  /**
+   * A timed send woken by an onReady that did not make the transport ready waits on for the rest
+   * of its time: it neither times out early nor misses the onReady that does.
+   */
+  @Test
+  void aTimedSendWaitsOutItsTimeAcrossAnOnReadyThatChangedNothing() throws Exception {
+    Run run = new Run();
+    try {
+      CompletableFuture<Object> outcome = new CompletableFuture<>();
+      Thread sender = Thread.ofVirtual().start(() -> {
+        try {
+          run.stream.send(msg("timed"), 1, TimeUnit.MINUTES);
+          outcome.complete("sent");
+        } catch (Exception e) {
+          outcome.complete(e);
+        }
+      });
+      awaitParkedOrEnded(sender, run.fake, 1);
+      run.listener.onReady(); // the transport is still not ready
+      awaitParkedOrEnded(sender, run.fake, 2);
+      assertThat(outcome).as("the send after an onReady that changed nothing").isNotDone();
+      run.fake.ready = true;
+      run.listener.onReady();
+      assertThat(outcome.get(5, TimeUnit.SECONDS)).isEqualTo("sent");
+      assertThat(run.fake.messages).containsExactly(msg("timed"));
+    } finally {
+      run.abandon();
+    }
+  }
+
+  /** Waits until {@code sender} has asked the transport {@code checks} times and parked, or ended. */
+  private static void awaitParkedOrEnded(Thread sender, FakeServerCall fake, int checks) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (sender.isAlive() && !(fake.readyChecks.get() >= checks && inTimedWait(sender))) {
+      assertThat(System.nanoTime() - deadline).as("the sender parks or ends").isNegative();
+      LockSupport.parkNanos(100_000);
+    }
+  }
+
+  private static boolean inTimedWait(Thread thread) {
+    if (thread.getState() != Thread.State.TIMED_WAITING) {
+      return false;
+    }
+    for (StackTraceElement frame : thread.getStackTrace()) {
+      if (frame.getClassName().equals(CallCore.class.getName())
+          && frame.getMethodName().equals("await")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The options refuse what would break a call: no thread factory, a bound below one byte. */
+  @Test
+  void optionsRefuseNoThreadsAndAnEmptyBound() {
+    BlockingServerCalls.Options options = BlockingServerCalls.Options.DEFAULT;
+    assertThatThrownBy(() -> options.withThreads(null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> options.withMaxBufferedBytes(0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(options.withMaxBufferedBytes(1)).as("a bound of one byte").isNotNull();
+  }
+
   private void explore(List<Event> prefix) throws Exception {
     if (prefix.size() == DEPTH) {
       return;
@@ -552,6 +614,8 @@ class ServerCallModelTest {
     final java.util.concurrent.atomic.AtomicInteger requested =
         new java.util.concurrent.atomic.AtomicInteger();
     volatile boolean headersSent;
+    final java.util.concurrent.atomic.AtomicInteger readyChecks =
+        new java.util.concurrent.atomic.AtomicInteger();
     /** Whether sendMessage serializes the message, as grpc does. */
     boolean serialize;
     volatile int closes;
@@ -587,6 +651,7 @@ class ServerCallModelTest {
 
     @Override
     public boolean isReady() {
+      readyChecks.incrementAndGet();
       return ready && closes == 0;
     }
 
