@@ -3,6 +3,7 @@ package dev.grpcloop.adapter;
 import static dev.grpcloop.adapter.TestMethods.BIDI;
 import static dev.grpcloop.adapter.TestMethods.CLIENT_STREAMING;
 import static dev.grpcloop.adapter.TestMethods.msg;
+import static dev.grpcloop.adapter.TestServer.PATIENCE;
 import static dev.grpcloop.adapter.TestServer.await;
 import static dev.grpcloop.adapter.TestServer.awaitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,14 +37,17 @@ class ServerCallEndTest {
   @EnumSource(Transport.class)
   void cancelAfterHalfCloseFailsClientStreamingRecv(Transport transport) throws Exception {
     CompletableFuture<String> nextRecv = new CompletableFuture<>();
+    CountDownLatch firstTaken = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     ServerServiceDefinition service = Bind.clientStreaming(CLIENT_STREAMING, requests -> {
       requests.recv();
+      firstTaken.countDown();
       release.await();
       nextRecv.complete(describeRecv(requests));
       return msg("done");
     });
-    assertCancelAfterHalfCloseFailsRecv(transport, CLIENT_STREAMING, service, release, nextRecv);
+    assertCancelAfterHalfCloseFailsRecv(
+        transport, CLIENT_STREAMING, service, firstTaken, release, nextRecv);
   }
 
   /** The same for a bidi handler. */
@@ -51,18 +55,21 @@ class ServerCallEndTest {
   @EnumSource(Transport.class)
   void cancelAfterHalfCloseFailsBidiRecv(Transport transport) throws Exception {
     CompletableFuture<String> nextRecv = new CompletableFuture<>();
+    CountDownLatch firstTaken = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     ServerServiceDefinition service = Bind.bidi(BIDI, stream -> {
       stream.recv();
+      firstTaken.countDown();
       release.await();
       nextRecv.complete(describeRecv(stream));
     });
-    assertCancelAfterHalfCloseFailsRecv(transport, BIDI, service, release, nextRecv);
+    assertCancelAfterHalfCloseFailsRecv(transport, BIDI, service, firstTaken, release, nextRecv);
   }
 
   private static void assertCancelAfterHalfCloseFailsRecv(Transport transport,
       MethodDescriptor<Message, Message> method, ServerServiceDefinition service,
-      CountDownLatch release, CompletableFuture<String> nextRecv) throws Exception {
+      CountDownLatch firstTaken, CountDownLatch release, CompletableFuture<String> nextRecv)
+      throws Exception {
     DeliveryCounter deliveries = new DeliveryCounter();
     CallEvents events = new CallEvents();
     try (TestServer server = TestServer.start(transport, service, events, deliveries)) {
@@ -73,6 +80,10 @@ class ServerCallEndTest {
       call.halfClose();
       awaitUntil("6 messages delivered", () -> deliveries.delivered() == 6);
       await(events.halfClosed);
+      // The handler has taken the first message: a cancel before that would (rightly) make that
+      // first recv throw, and the handler would never reach the recv this test is about.
+      assertThat(firstTaken.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS))
+          .as("the handler took the first message").isTrue();
       call.cancel("the test cancels after half-closing");
       await(events.cancelled);
       release.countDown();
