@@ -1,8 +1,10 @@
 package dev.grpcloop.adapter;
 
 import static dev.grpcloop.adapter.TestMethods.BIDI;
+import static dev.grpcloop.adapter.TestMethods.UNARY;
 import static dev.grpcloop.adapter.TestMethods.msg;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.grpcloop.adapter.CallCore.State;
 import dev.grpcloop.echo.proto.Message;
@@ -48,7 +50,8 @@ class ClientCallModelTest {
   static final int MAX_BYTES = 8;
 
   enum Event {
-    HEADERS, MESSAGE, TRAILERS, CLOSED_OK, CLOSED_FAILED, CLOSED_CANCELLED, READY, NOT_READY,
+    HEADERS, MESSAGE, TRAILERS, CLOSED_OK, CLOSED_FAILED, CLOSED_CANCELLED, CLOSED_DEADLINE, READY,
+    NOT_READY,
     CLOSE_SEND, CANCEL, CLOSE, RECV, SEND, PARK_IN_RECV, PARK_IN_SEND
   }
 
@@ -70,7 +73,133 @@ class ClientCallModelTest {
     explore(new ArrayList<>());
     System.out.println("ClientCallModelTest: " + sequences + " sequences of up to " + DEPTH
         + " events");
-    assertThat(sequences).as("sequences explored").isGreaterThan(10_000);
+    // A floor that only shows the exploration was not cut short; lower depths explore fewer.
+    assertThat(sequences).as("sequences explored").isGreaterThan(
+        DEPTH >= 6 ? 10_000 : DEPTH >= 4 ? 1_000 : 0);
+  }
+
+  /** closeAndRecv: the one response; INTERNAL for none and for more than one. */
+  @Test
+  void closeAndRecvWantsExactlyOneResponse() throws Exception {
+    for (int responses = 0; responses <= 2; responses++) {
+      Run run = new Run();
+      run.fake.listener.onHeaders(new Metadata());
+      for (int i = 0; i < responses; i++) {
+        assertThat(run.fake.requested.get()).as("responses asked for").isGreaterThan(i);
+        run.fake.listener.onMessage(msg(i));
+      }
+      run.fake.listener.onClose(Status.OK, new Metadata());
+      Object outcome;
+      try {
+        outcome = run.stream.closeAndRecv();
+      } catch (StatusException e) {
+        outcome = e.getStatus().getCode();
+      }
+      assertThat(outcome).as("closeAndRecv after %d responses", responses)
+          .isEqualTo(responses == 1 ? msg(0) : Status.Code.INTERNAL);
+      run.stream.close();
+    }
+  }
+
+  /** close() interrupts a sender loop still running, but not when the sender itself calls it. */
+  @Test
+  void closeInterruptsARunningSenderButNotItself() throws Exception {
+    Run run = new Run();
+    CompletableFuture<Object> blocked = new CompletableFuture<>();
+    Thread sender = run.stream.startSender(() -> {
+      try {
+        new CompletableFuture<Void>().get(); // until interrupted
+        blocked.complete("not interrupted");
+      } catch (InterruptedException e) {
+        blocked.complete("interrupted");
+      }
+    });
+    awaitParked(sender, CompletableFuture.class.getName(), "get");
+    run.stream.close();
+    assertThat(blocked.get(5, TimeUnit.SECONDS)).isEqualTo("interrupted");
+    sender.join(5_000);
+    assertThat(sender.isAlive()).as("the sender ended").isFalse();
+
+    Run second = new Run();
+    CompletableFuture<Boolean> interruptedAfter = new CompletableFuture<>();
+    second.stream.startSender(() -> {
+      second.stream.close();
+      interruptedAfter.complete(Thread.currentThread().isInterrupted());
+    });
+    assertThat(interruptedAfter.get(5, TimeUnit.SECONDS))
+        .as("the sender's interrupt flag after it closed the stream itself").isFalse();
+  }
+
+  /** headers() and trailers() wait until what they return arrives, and wake when it does. */
+  @Test
+  void headersAndTrailersWakeTheirWaiters() throws Exception {
+    Run run = new Run();
+    CompletableFuture<Metadata> headers = new CompletableFuture<>();
+    CompletableFuture<Metadata> trailers = new CompletableFuture<>();
+    Thread headersWaiter = Thread.ofVirtual().start(() -> complete(headers, run.stream::headers));
+    Thread trailersWaiter =
+        Thread.ofVirtual().start(() -> complete(trailers, run.stream::trailers));
+    awaitParked(headersWaiter, BlockingClientCall.class.getName(), "headers");
+    awaitParked(trailersWaiter, BlockingClientCall.class.getName(), "trailers");
+
+    Metadata sentHeaders = new Metadata();
+    run.fake.listener.onHeaders(sentHeaders);
+    assertThat(headers.get(5, TimeUnit.SECONDS)).isSameAs(sentHeaders);
+    assertThat(trailersWaiter.isAlive()).as("trailers() still waits").isTrue();
+
+    Metadata sentTrailers = new Metadata();
+    run.fake.listener.onClose(Status.OK, sentTrailers);
+    assertThat(trailers.get(5, TimeUnit.SECONDS)).isSameAs(sentTrailers);
+
+    // A call that ends without headers (trailers only) wakes headers() with null.
+    Run trailersOnly = new Run();
+    CompletableFuture<Metadata> none = new CompletableFuture<>();
+    Thread noneWaiter =
+        Thread.ofVirtual().start(() -> complete(none, trailersOnly.stream::headers));
+    awaitParked(noneWaiter, BlockingClientCall.class.getName(), "headers");
+    trailersOnly.fake.listener.onClose(Status.UNAVAILABLE, new Metadata());
+    assertThat(none.get(5, TimeUnit.SECONDS)).isNull();
+    run.stream.close();
+    trailersOnly.stream.close();
+  }
+
+  /** A method bound with the call of another kind is refused. */
+  @Test
+  void aMethodOfAnotherKindIsRefused() {
+    assertThatThrownBy(() -> BlockingClientCalls.bidiStreaming(new FakeChannel(), UNARY))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> BlockingClientCalls.serverStreaming(new FakeChannel(), BIDI, msg(0)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  interface MetadataCall {
+    Metadata get() throws InterruptedException;
+  }
+
+  private static void complete(CompletableFuture<Metadata> future, MetadataCall call) {
+    try {
+      future.complete(call.get());
+    } catch (Throwable t) {
+      future.completeExceptionally(t);
+    }
+  }
+
+  /** Waits until {@code thread} waits inside {@code className.methodName}, for at most 5 s. */
+  private static void awaitParked(Thread thread, String className, String methodName) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    for (;;) {
+      Thread.State state = thread.getState();
+      if (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING) {
+        for (StackTraceElement frame : thread.getStackTrace()) {
+          if (frame.getClassName().equals(className) && frame.getMethodName().equals(methodName)) {
+            return;
+          }
+        }
+      }
+      assertThat(System.nanoTime() - deadline).as(thread + " waits in " + methodName)
+          .isNegative();
+      LockSupport.parkNanos(100_000);
+    }
   }
 
   private void explore(List<Event> prefix) throws Exception {
@@ -119,9 +248,14 @@ class ClientCallModelTest {
     boolean headersReceived;
     boolean trailersReceived;
     boolean grpcClosed;
+    /** What the listener was given: the response headers and the trailers onClose had. */
+    final Metadata responseHeaders = new Metadata();
+    final Metadata closeTrailers = new Metadata();
     boolean sendClosed;
     boolean endReturned;
     int expectedHalfCloses;
+    /** What had been requested when the call's input ended; -1 before. */
+    int requestedOnceOver = -1;
     int expectedCancels;
 
     /** A thread parked in recv or send, if any, and how it ended once it did. */
@@ -151,7 +285,7 @@ class ClientCallModelTest {
           }
           headersReceived = true;
           tracer.inboundHeaders(new Metadata());
-          fake.listener.onHeaders(new Metadata());
+          fake.listener.onHeaders(responseHeaders);
         }
         case MESSAGE -> {
           if (!headersReceived || grpcClosed || fake.requested.get() <= delivered) {
@@ -175,22 +309,23 @@ class ClientCallModelTest {
             state = State.PEER_FINISHED;
           }
         }
-        case CLOSED_OK, CLOSED_FAILED, CLOSED_CANCELLED -> {
+        case CLOSED_OK, CLOSED_FAILED, CLOSED_CANCELLED, CLOSED_DEADLINE -> {
           if (grpcClosed) {
             return false;
           }
           grpcClosed = true;
           Status status = event == Event.CLOSED_OK ? Status.OK
-              : event == Event.CLOSED_FAILED ? Status.UNAVAILABLE : Status.CANCELLED;
-          fake.listener.onClose(status, new Metadata());
+              : event == Event.CLOSED_FAILED ? Status.UNAVAILABLE
+              : event == Event.CLOSED_DEADLINE ? Status.DEADLINE_EXCEEDED : Status.CANCELLED;
+          fake.listener.onClose(status, closeTrailers);
           if (state != State.FAILED && state != State.CLOSED) {
             if (status.isOk()) {
               state = State.INPUT_ENDED;
             } else {
               state = State.FAILED;
               failure = status.getCode();
-              if (event == Event.CLOSED_CANCELLED) {
-                held.clear(); // cancel wins over what was buffered
+              if (event == Event.CLOSED_CANCELLED || event == Event.CLOSED_DEADLINE) {
+                held.clear(); // cancel (and a deadline) wins over what was buffered
               }
             }
           }
@@ -387,7 +522,26 @@ class ClientCallModelTest {
       waiter = null;
     }
 
-    void checkAlways() {
+    void checkAlways() throws InterruptedException {
+      assertThatThrownBy(() -> stream.send(null, 0, TimeUnit.MILLISECONDS)).as("send(null)")
+          .isInstanceOf(NullPointerException.class);
+      if (over()) {
+        // No more responses can arrive: the call asks grpc for nothing more.
+        if (requestedOnceOver < 0) {
+          requestedOnceOver = fake.requested.get();
+        }
+        assertThat(fake.requested.get()).as("responses asked for once none can arrive")
+            .isEqualTo(requestedOnceOver);
+      }
+      // headers() and trailers() return at once what arrived; they are asked only when it has,
+      // since before that they wait.
+      if (headersReceived || grpcClosed) {
+        assertThat(stream.headers()).as("headers()")
+            .isSameAs(headersReceived ? responseHeaders : null);
+      }
+      if (grpcClosed) {
+        assertThat(stream.trailers()).as("trailers()").isSameAs(closeTrailers);
+      }
       assertThat(fake.halfCloses.get()).as("half-closes").isEqualTo(expectedHalfCloses)
           .isLessThanOrEqualTo(1);
       assertThat(fake.cancels.get()).as("grpc cancels").isEqualTo(expectedCancels)

@@ -3,6 +3,7 @@ package dev.grpcloop.adapter;
 import static dev.grpcloop.adapter.TestMethods.BIDI;
 import static dev.grpcloop.adapter.TestMethods.msg;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.grpcloop.echo.proto.Message;
 import io.grpc.Attributes;
@@ -36,7 +37,9 @@ import org.junit.jupiter.api.Timeout;
  *   <li>a send that may not proceed never waits: it throws, or times out only while the call is
  *       open and the transport is not ready;
  *   <li>no thread stays parked in recv or send once the call is over;
- *   <li>at most one message is requested ahead, and the call never holds more than its bounds.
+ *   <li>at most one message is requested ahead, and the call never holds more than its bounds;
+ *   <li>sendHeaders and setTrailers work while the handler runs, cancelled or not, and throw once
+ *       its end closed the call; headers go to grpc at most once.
  * </ul>
  *
  * <p>Events that grpc cannot deliver in a state (a message nobody asked for, a second half-close,
@@ -53,7 +56,7 @@ class ServerCallModelTest {
 
   enum Event {
     MESSAGE, HALF_CLOSE, READY, NOT_READY, CANCEL, GRPC_ENDS,
-    HANDLER_RETURNS, HANDLER_THROWS, RECV, SEND, PARK_IN_RECV, PARK_IN_SEND
+    HANDLER_RETURNS, HANDLER_THROWS, RECV, SEND, SEND_HEADERS, PARK_IN_RECV, PARK_IN_SEND
   }
 
   private long sequences;
@@ -63,7 +66,126 @@ class ServerCallModelTest {
     explore(new ArrayList<>());
     System.out.println("ServerCallModelTest: " + sequences + " sequences of up to " + DEPTH
         + " events");
-    assertThat(sequences).as("sequences explored").isGreaterThan(10_000);
+    // A floor that only shows the exploration was not cut short; lower depths explore fewer.
+    assertThat(sequences).as("sequences explored").isGreaterThan(
+        DEPTH >= 6 ? 10_000 : DEPTH >= 4 ? 1_000 : 0);
+  }
+
+  /**
+   * A response that cannot be serialized fails the call at once: the send throws INTERNAL, and the
+   * call is cancelled for the handler before grpc's own onCancel comes (here it never does).
+   */
+  @Test
+  void aResponseThatCannotBeSerializedFailsTheCallAtOnce() throws Exception {
+    MethodDescriptor.Marshaller<Message> proto = BIDI.getResponseMarshaller();
+    MethodDescriptor<Message, Message> poisoned = BIDI.toBuilder(BIDI.getRequestMarshaller(),
+        new MethodDescriptor.Marshaller<Message>() {
+          @Override
+          public java.io.InputStream stream(Message value) {
+            if (value.getText().equals("poison")) {
+              throw new IllegalStateException("cannot serialize");
+            }
+            return proto.stream(value);
+          }
+
+          @Override
+          public Message parse(java.io.InputStream stream) {
+            return proto.parse(stream);
+          }
+        }).build();
+    CompletableFuture<List<Object>> seen = new CompletableFuture<>();
+    ServerMethodDefinition<Message, Message> definition = BlockingServerCalls.bidiStreaming(
+        poisoned, stream -> {
+          List<Object> outcomes = new ArrayList<>();
+          stream.send(msg("fine"));
+          try {
+            stream.send(msg("poison"));
+            outcomes.add("sent");
+          } catch (StatusException e) {
+            outcomes.add(e.getStatus().getCode());
+          }
+          outcomes.add(stream.isCancelled());
+          try {
+            stream.recv(0, TimeUnit.MILLISECONDS);
+            outcomes.add("received");
+          } catch (StatusException e) {
+            outcomes.add(e.getStatus().getCode());
+          } catch (TimeoutException e) {
+            outcomes.add("timeout");
+          }
+          seen.complete(outcomes);
+        });
+    FakeServerCall fake = new FakeServerCall();
+    fake.method = definition.getMethodDescriptor();
+    fake.serialize = true;
+    fake.ready = true;
+    definition.getServerCallHandler().startCall(fake, new Metadata());
+
+    assertThat(seen.get(5, TimeUnit.SECONDS)).as("send, isCancelled, recv")
+        .containsExactly(Status.Code.INTERNAL, true, Status.Code.INTERNAL);
+    assertThat(fake.messages).containsExactly(msg("fine"));
+  }
+
+  /**
+   * A timed send woken by an onReady that did not make the transport ready waits on for the rest
+   * of its time: it neither times out early nor misses the onReady that does.
+   */
+  @Test
+  void aTimedSendWaitsOutItsTimeAcrossAnOnReadyThatChangedNothing() throws Exception {
+    Run run = new Run();
+    try {
+      CompletableFuture<Object> outcome = new CompletableFuture<>();
+      Thread sender = Thread.ofVirtual().start(() -> {
+        try {
+          run.stream.send(msg("timed"), 1, TimeUnit.MINUTES);
+          outcome.complete("sent");
+        } catch (Exception e) {
+          outcome.complete(e);
+        }
+      });
+      awaitParkedOrEnded(sender, run.fake, 1);
+      run.listener.onReady(); // the transport is still not ready
+      awaitParkedOrEnded(sender, run.fake, 2);
+      assertThat(outcome).as("the send after an onReady that changed nothing").isNotDone();
+      run.fake.ready = true;
+      run.listener.onReady();
+      assertThat(outcome.get(5, TimeUnit.SECONDS)).isEqualTo("sent");
+      assertThat(run.fake.messages).containsExactly(msg("timed"));
+    } finally {
+      run.abandon();
+    }
+  }
+
+  /** Waits until {@code sender} has asked the transport {@code checks} times and parked, or ended. */
+  private static void awaitParkedOrEnded(Thread sender, FakeServerCall fake, int checks) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (sender.isAlive() && !(fake.readyChecks.get() >= checks && inTimedWait(sender))) {
+      assertThat(System.nanoTime() - deadline).as("the sender parks or ends").isNegative();
+      LockSupport.parkNanos(100_000);
+    }
+  }
+
+  private static boolean inTimedWait(Thread thread) {
+    if (thread.getState() != Thread.State.TIMED_WAITING) {
+      return false;
+    }
+    for (StackTraceElement frame : thread.getStackTrace()) {
+      if (frame.getClassName().equals(CallCore.class.getName())
+          && frame.getMethodName().equals("await")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The options refuse what would break a call: no thread factory, a bound below one byte. */
+  @Test
+  void optionsRefuseNoThreadsAndAnEmptyBound() {
+    BlockingServerCalls.Options options = BlockingServerCalls.Options.DEFAULT;
+    assertThatThrownBy(() -> options.withThreads(null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> options.withMaxBufferedBytes(0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(options.withMaxBufferedBytes(1)).as("a bound of one byte").isNotNull();
   }
 
   private void explore(List<Event> prefix) throws Exception {
@@ -114,6 +236,8 @@ class ServerCallModelTest {
 
     int sent;
     int taken;
+    /** What had been requested when the input ended (half-close, cancel, close); -1 before. */
+    int requestedOnceOver = -1;
     boolean halfClosed;
     boolean grpcEnded;
     boolean handlerEnded;
@@ -213,6 +337,7 @@ class ServerCallModelTest {
           }
           checkSend();
         }
+        case SEND_HEADERS -> checkSendHeaders();
         case PARK_IN_RECV, PARK_IN_SEND -> {
           if (over() || waiter != null) {
             return false; // one waiter at a time; and it would not wait
@@ -307,6 +432,17 @@ class ServerCallModelTest {
 
     /** What must hold after every step. */
     void checkAlways() throws InterruptedException {
+      checkMetadataCalls();
+      assertThatThrownBy(() -> stream.send(null, 0, TimeUnit.MILLISECONDS)).as("send(null)")
+          .isInstanceOf(NullPointerException.class);
+      if (halfClosed || over()) {
+        // No more can arrive: the call asks grpc for nothing more.
+        if (requestedOnceOver < 0) {
+          requestedOnceOver = fake.requested.get();
+        }
+        assertThat(fake.requested.get()).as("messages asked for once none can arrive")
+            .isEqualTo(requestedOnceOver);
+      }
       assertThat(fake.closes).as("grpc closes").isLessThanOrEqualTo(1);
       assertThat(fake.requested.get() - sent).as("messages asked for ahead").isLessThanOrEqualTo(1);
       assertThat(sent - taken).as("messages held").isLessThanOrEqualTo(
@@ -404,6 +540,57 @@ class ServerCallModelTest {
       }
     }
 
+    /** sendHeaders goes to grpc once, while the handler runs (cancelled or not), then throws. */
+    void checkSendHeaders() {
+      boolean sentBefore = fake.headersSent;
+      Object outcome;
+      try {
+        stream.sendHeaders(new Metadata());
+        outcome = "sent";
+      } catch (IllegalStateException e) {
+        outcome = "misuse";
+      }
+      if (handlerEnded || sentBefore) {
+        assertThat(outcome).as("sendHeaders after the close or after headers went out")
+            .isEqualTo("misuse");
+        assertThat(fake.headersSent).isEqualTo(sentBefore);
+      } else {
+        assertThat(outcome).as("sendHeaders while the handler runs").isEqualTo("sent");
+        assertThat(fake.headersSent).isTrue();
+      }
+    }
+
+    /**
+     * The calls that change the call's metadata, made where they change nothing observable (no
+     * entries; compression on a fake call): each works until the handler's end closed the call,
+     * even once grpc ended it, and throws after; setCompression also once headers went out. They
+     * are made from the test's thread: a lock one left held would stop the handler's close.
+     */
+    void checkMetadataCalls() {
+      String running = handlerEnded ? "misuse" : "done";
+      assertThat(outcomeOf(() -> stream.setTrailers(new Metadata()))).as("setTrailers")
+          .isEqualTo(running);
+      assertThat(outcomeOf(() -> stream.setMessageCompression(true)))
+          .as("setMessageCompression").isEqualTo(running);
+      assertThat(outcomeOf(() -> stream.setCompression("gzip"))).as("setCompression")
+          .isEqualTo(fake.headersSent ? "misuse" : running);
+      if (handlerEnded) {
+        boolean sentBefore = fake.headersSent;
+        assertThat(outcomeOf(() -> stream.sendHeaders(new Metadata())))
+            .as("sendHeaders after the close").isEqualTo("misuse");
+        assertThat(fake.headersSent).as("headers sent after the close").isEqualTo(sentBefore);
+      }
+    }
+
+    static String outcomeOf(Runnable call) {
+      try {
+        call.run();
+        return "done";
+      } catch (IllegalStateException e) {
+        return "misuse";
+      }
+    }
+
     /** Ends whatever is still running, so that no thread of this run outlives it. */
     void finish() throws Exception {
       if (!handlerEnded) {
@@ -427,6 +614,10 @@ class ServerCallModelTest {
     final java.util.concurrent.atomic.AtomicInteger requested =
         new java.util.concurrent.atomic.AtomicInteger();
     volatile boolean headersSent;
+    final java.util.concurrent.atomic.AtomicInteger readyChecks =
+        new java.util.concurrent.atomic.AtomicInteger();
+    /** Whether sendMessage serializes the message, as grpc does. */
+    boolean serialize;
     volatile int closes;
     volatile Status closedWith;
     volatile boolean interruptedInClose;
@@ -446,11 +637,21 @@ class ServerCallModelTest {
     @Override
     public void sendMessage(Message message) {
       assertThat(closes).as("send after close").isZero();
+      if (serialize) {
+        // As grpc does: serialize with the method's (wrapped) marshaller; a failure cancels the
+        // stream, and sendMessage returns normally.
+        try {
+          method.streamResponse(message);
+        } catch (RuntimeException e) {
+          return;
+        }
+      }
       messages.add(message);
     }
 
     @Override
     public boolean isReady() {
+      readyChecks.incrementAndGet();
       return ready && closes == 0;
     }
 

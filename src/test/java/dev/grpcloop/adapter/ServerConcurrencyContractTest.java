@@ -18,6 +18,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -161,9 +162,17 @@ class ServerConcurrencyContractTest {
   void clientStreamingHandlerCallingSendGetsIllegalStateAndTheClientAStatus(Transport transport)
       throws Exception {
     CompletableFuture<Throwable> sendOutcome = new CompletableFuture<>();
+    CompletableFuture<Throwable> timedSendOutcome = new CompletableFuture<>();
     var handler = BlockingServerCalls.<Message, Message>clientStreaming(CLIENT_STREAMING, requests -> {
       @SuppressWarnings("unchecked") // the object behind the receiving half is the whole stream
       ServerSendStream<Message> sendSide = (ServerSendStream<Message>) requests;
+      try {
+        sendSide.send(msg("not allowed either"), 1, TimeUnit.SECONDS);
+        timedSendOutcome.complete(
+            new AssertionError("a timed send in a client-streaming handler worked"));
+      } catch (IllegalStateException e) {
+        timedSendOutcome.complete(e);
+      }
       try {
         sendSide.send(msg("not allowed"));
         sendOutcome.complete(new AssertionError("send in a client-streaming handler worked"));
@@ -180,6 +189,8 @@ class ServerConcurrencyContractTest {
 
       assertThat(call.awaitStatus().getCode()).isEqualTo(Status.Code.UNKNOWN);
       assertThat(await(sendOutcome)).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("client-streaming");
+      assertThat(await(timedSendOutcome)).isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("client-streaming");
       assertThat(call.messages()).isEmpty();
       threads.assertAllEnded();

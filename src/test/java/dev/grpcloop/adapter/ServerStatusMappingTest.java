@@ -77,6 +77,39 @@ class ServerStatusMappingTest {
     assertThat(String.valueOf(status.getDescription())).doesNotContain("secret");
   }
 
+  /**
+   * The search for a status along the cause chain looks at the thrown exception and 15 causes
+   * below it, no further: a status 16 causes down is not found (the client gets UNKNOWN), one 15
+   * down is.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void statusIsSearchedSixteenExceptionsDeep(Transport transport) throws Exception {
+    assertThat(unaryFailingWith(transport, wrapped(Status.NOT_FOUND.asException(), 15)).getCode())
+        .as("a status 15 causes down").isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(unaryFailingWith(transport, wrapped(Status.NOT_FOUND.asException(), 16)).getCode())
+        .as("a status 16 causes down").isEqualTo(Status.Code.UNKNOWN);
+  }
+
+  /** A cause chain that loops ends the search: the call ends UNKNOWN, it does not hang. */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void causeCycleEndsTheCallUnknown(Transport transport) throws Exception {
+    RuntimeException first = new RuntimeException("first");
+    RuntimeException second = new RuntimeException("second", first);
+    first.initCause(second);
+    assertThat(unaryFailingWith(transport, first).getCode()).isEqualTo(Status.Code.UNKNOWN);
+  }
+
+  /** {@code status} under {@code depth} RuntimeExceptions, each the cause of the one above. */
+  private static Exception wrapped(Exception status, int depth) {
+    Exception top = status;
+    for (int i = 0; i < depth; i++) {
+      top = new RuntimeException("wrapper " + i, top);
+    }
+    return top;
+  }
+
   /** An Error from a handler: the client gets UNKNOWN promptly and the Error is reported. */
   @ParameterizedTest
   @EnumSource(Transport.class)
