@@ -6,6 +6,8 @@ import io.grpc.netty.shaded.io.netty.channel.ManualIoEventLoop;
 import io.grpc.netty.shaded.io.netty.util.concurrent.FastThreadLocalThread;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +54,21 @@ final class Loop {
   /** How long the carrier runs handlers in a row before it gives the I/O thread its turn. */
   private static final long HANDLER_BUDGET_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
 
+  /**
+   * After this many ticks in a row inside one run while other work of the loop waits, a carrier
+   * that waits (a pinned virtual thread parked, or blocked on a monitor) counts as stuck.
+   */
+  static final int STUCK_TICKS = 5;
+
+  /**
+   * After this many ticks in a row inside one run while other work of the loop waits, a carrier
+   * that has used no CPU meanwhile counts as stuck (pinned in native code). Longer than {@link
+   * #STUCK_TICKS}: a carrier the OS starves uses no CPU either, and replacing it would not help.
+   */
+  static final int SILENT_TICKS = 25;
+
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
   private static final VarHandle IO_PENDING;
 
   static {
@@ -89,9 +106,11 @@ final class Loop {
   /** Carriers started so far, for their names. Watchdog thread only (and the constructor). */
   private int generation;
 
-  /** The run the watchdog saw stuck at its previous tick, or 0. Watchdog thread only. */
+  /** The run the watchdog saw at its previous tick, or 0, and since when. Watchdog only. */
   private long watchedToken;
   private Carrier watchedCarrier;
+  private int waitingTicks;
+  private long watchedCpu;
 
   Loop(IoEventLoopGroup parent, int index, IoHandlerFactory factory, GroupState group) {
     this.index = index;
@@ -313,55 +332,79 @@ final class Loop {
     long token = me.token + 1;
     me.running = handler;
     me.token = token;
-    long start = System.nanoTime();
     try {
       continuation.run();
     } catch (Throwable t) {
       logger.log(Level.SEVERE, "grpc-loop: a continuation failed on event loop " + index, t);
     }
-    long end = System.nanoTime();
     if (!Carrier.TOKEN.compareAndSet(me, token, token + 1)) {
       return -1;
     }
     me.running = null;
-    if (handler != null && end - start > group.sliceNanos && handler.moveOff()) {
-      group.handlersMovedOff.increment();
-    }
-    return end;
+    return System.nanoTime();
   }
 
   // ---- the watchdog ----
 
   /**
-   * Called by the watchdog at each tick. If this loop's carrier has been inside one and the same
-   * run for a whole tick while other work of the loop waited (the I/O thread, or a handler), the
-   * carrier is stuck: a handler computing, or pinned (a class initialiser, file I/O), or the I/O
-   * thread itself. The watchdog then retires it, atomically with respect to the end of that run,
-   * moves the running handler off the loop, and starts a new carrier. The old one finishes its run
-   * and exits.
+   * Called by the watchdog at each tick (one time slice apart), for runs of the carrier that last
+   * across ticks; a run normally lasts microseconds. From the second tick of one run on:
+   *
+   * <ul>
+   *   <li>a handler whose carrier has spent a whole slice on the CPU since is computing: it moves
+   *       off the loop (from its next run on, it is the default scheduler's); if other work of the
+   *       loop waited at this tick and the one before, the carrier is replaced (below);
+   *   <li>a run of a handler or of the I/O thread during which other work has waited for {@link
+   *       #STUCK_TICKS} ticks in a row with the carrier waiting (a virtual thread pinned in a class
+   *       initialiser or a native frame that parked, waits for a monitor, or sleeps), or for
+   *       {@link #SILENT_TICKS} ticks with the carrier using no CPU (pinned in native code: file
+   *       I/O, or an epoll_wait that missed its wake-up), gets its carrier replaced too.
+   * </ul>
+   *
+   * <p>Replacing: the carrier is retired, atomically with respect to the end of that run (a CAS on
+   * its run token), and a new one serves the loop; the old one finishes its run and exits.
+   *
+   * <p>The tests are on CPU time and thread state, not on the time passed, so that a carrier the
+   * OS merely starves (a busy machine) is left alone: replacing it would only add a thread
+   * competing for the same cores. Under such load a computing handler is caught once it has had a
+   * slice of CPU, later than a slice of wall time.
    */
-  void watch() {
+  void watch(long now) {
     if (closed) {
       return;
     }
     Carrier c = carrier;
     long token = c.token;
-    boolean stuck = (token & 1) != 0 && (ioPending || !runQueue.isEmpty());
-    if (!stuck) {
+    if ((token & 1) == 0) {
       watchedToken = 0;
       return;
     }
+    boolean waiting = ioPending || !runQueue.isEmpty();
     if (watchedToken != token || watchedCarrier != c) {
-      watchedToken = token; // first sighting: give it until the next tick
+      // First sighting of this run: give it until the next tick.
+      watchedToken = token;
       watchedCarrier = c;
+      watchedCpu = cpuTime(c);
+      waitingTicks = waiting ? 1 : 0;
       return;
+    }
+    waitingTicks = waiting ? waitingTicks + 1 : 0;
+    HandlerScheduler handler = c.running;
+    long cpu = cpuTime(c);
+    boolean computing = handler != null
+        && (cpu < 0 || watchedCpu < 0 ? waitingTicks >= 2 : cpu - watchedCpu >= group.sliceNanos);
+    if (computing && handler.moveOff()) {
+      group.handlersMovedOff.increment();
+    }
+    boolean idle = cpu >= 0 && watchedCpu >= 0 && cpu - watchedCpu < group.sliceNanos / 100;
+    boolean replace = waitingTicks >= 2 && computing
+        || waitingTicks >= STUCK_TICKS && c.thread.getState() != Thread.State.RUNNABLE
+        || waitingTicks >= SILENT_TICKS && idle;
+    if (!replace || !Carrier.TOKEN.compareAndSet(c, token, Carrier.RETIRED)) {
+      return; // nothing to do, or the run ended just now
     }
     watchedToken = 0;
     watchedCarrier = null;
-    if (!Carrier.TOKEN.compareAndSet(c, token, Carrier.RETIRED)) {
-      return; // the run ended just now
-    }
-    HandlerScheduler handler = c.running;
     if (handler != null && handler.moveOff()) {
       group.handlersMovedOff.increment();
     }
@@ -372,6 +415,15 @@ final class Loop {
     logger.fine(() -> "grpc-loop: event loop " + index + " was stuck in one run of "
         + (handler == null ? "its I/O thread" : "a handler") + "; " + next.thread.getName()
         + " serves it now");
+  }
+
+  /** The CPU time of the carrier's OS thread, or -1 where the JVM does not measure it. */
+  private static long cpuTime(Carrier c) {
+    try {
+      return THREADS.getThreadCpuTime(c.thread.threadId());
+    } catch (UnsupportedOperationException e) {
+      return -1;
+    }
   }
 
   /** Waits until the loop's current carrier has exited, or the time is up. */

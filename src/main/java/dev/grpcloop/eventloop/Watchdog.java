@@ -35,9 +35,10 @@ final class Watchdog implements Runnable {
   public void run() {
     while (!stopped) {
       LockSupport.parkNanos(this, group.sliceNanos);
+      long now = System.nanoTime();
       for (Loop loop : group.loops) {
         try {
-          loop.watch();
+          loop.watch(now);
         } catch (RuntimeException | OutOfMemoryError e) {
           // e.g. no new thread could be started: try again at the next tick.
           logger.log(Level.WARNING, "grpc-loop: the watchdog could not help event loop "
