@@ -2,12 +2,14 @@ package dev.grpcloop.bench;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import dev.grpcloop.echo.EchoService;
+import dev.grpcloop.eventloop.EventLoopHandlers;
 import dev.grpcloop.serving.ExampleServer;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -79,12 +81,26 @@ public final class BenchServer {
     return switch (kind) {
       case ADAPTER -> ExampleServer.start(0, new EchoService());
       case ADAPTER_PLATFORM -> ExampleServer.start(0, () -> platformThreadEcho());
+      case ADAPTER_EVENTLOOP -> eventLoopServer();
       case QPS_ADAPTER -> ExampleServer.start(0, new QpsAdapterService());
       case RAW -> rawServer(raw, false);
       case RAW_DIRECT -> rawServer(raw, true);
       case QPS_REFERENCE, QPS_REFERENCE_DIRECT ->
           throw new IllegalArgumentException(kind + " is grpc-java's AsyncServer, not ours");
     };
+  }
+
+  /**
+   * EchoService with its handler threads on the event loops: the one configure call, the
+   * factory it returns for the binding. The loops end with this JVM.
+   */
+  private static Server eventLoopServer() throws IOException {
+    NettyServerBuilder builder = NettyServerBuilder.forPort(0);
+    EventLoopHandlers loops = EventLoopHandlers.configure(builder);
+    if (!loops.handlersOnEventLoops()) {
+      throw new IllegalStateException("the event-loop mode fell back: see the log");
+    }
+    return builder.addService(EchoService.bindService(loops.threads())).build().start();
   }
 
   /** EchoService's loop on a platform thread per call: what the adapter saves by going virtual. */
@@ -105,6 +121,12 @@ public final class BenchServer {
   private static IntSupplier census(ServerKind kind, RawEchoService raw) {
     return switch (kind) {
       case ADAPTER, QPS_ADAPTER -> HandlerCensus.virtualThreads();
+      case ADAPTER_EVENTLOOP -> {
+        // Each event loop's I/O thread is a virtual thread too.
+        IntSupplier all = HandlerCensus.virtualThreads();
+        int loops = EventLoopHandlers.Options.DEFAULT.loops();
+        yield () -> Math.max(0, all.getAsInt() - loops);
+      }
       case ADAPTER_PLATFORM ->
           HandlerCensus.platformThreadsNamed(HandlerCensus.PLATFORM_HANDLER_PREFIX);
       default -> raw::openCalls;

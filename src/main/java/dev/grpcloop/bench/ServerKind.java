@@ -11,6 +11,11 @@ enum ServerKind {
   RAW("raw"),
   /** The raw echo on directExecutor: grpc-java's ceiling on this machine. */
   RAW_DIRECT("raw_direct"),
+  /**
+   * EchoService on the adapter with its handler threads on the event loops
+   * (dev.grpcloop.eventloop): the opt-in mode, directExecutor, loops as many as processors.
+   */
+  ADAPTER_EVENTLOOP("adapter_eventloop"),
   /** The adapter with a platform thread per call, for contrast in idle_streams. */
   ADAPTER_PLATFORM("adapter_platform"),
   /** BenchmarkService.StreamingCall on the adapter, as ExampleServer.start serves it. */
@@ -29,7 +34,8 @@ enum ServerKind {
 
   /** Whether this server's handlers run on threads the adapter starts (one per call). */
   boolean runsHandlerThreads() {
-    return this == ADAPTER || this == ADAPTER_PLATFORM || this == QPS_ADAPTER;
+    return this == ADAPTER || this == ADAPTER_PLATFORM || this == QPS_ADAPTER
+        || this == ADAPTER_EVENTLOOP;
   }
 
   /** Whether this is grpc-java's own AsyncServer rather than {@link BenchServer}. */

@@ -158,8 +158,10 @@ public final class EventLoopHandlers implements AutoCloseable {
   /**
    * Ends the event loops, after the server has terminated ({@code server.shutdown()} or {@code
    * shutdownNow()}, then {@code awaitTermination()}). Closing earlier closes the server's
-   * connections; its handlers then run on as ordinary virtual threads. Waits up to ten seconds for
-   * the loops' carriers to exit. Calling it again does nothing; call it from outside the loops.
+   * connections, and grpc can then not complete its own shutdown ({@code awaitTermination} times
+   * out: its transports' close listeners would have to run on the loops); the handlers still run
+   * on as ordinary virtual threads, none is stranded. Waits up to ten seconds for the loops'
+   * carriers to exit. Calling it again does nothing; call it from outside the loops.
    */
   @Override
   public void close() {

@@ -201,7 +201,9 @@ final class Loop {
         } catch (Throwable t) {
           logger.log(Level.SEVERE, "grpc-loop: event loop " + index + " failed a round", t);
         }
-        Thread.yield(); // the carrier runs the handlers this round woke
+        if (!runQueue.isEmpty()) {
+          Thread.yield(); // the carrier runs the handlers this round woke, then this again
+        }
       }
       while (!io.isTerminated()) {
         io.runNow();
@@ -223,7 +225,7 @@ final class Loop {
     /** Called by the IoHandler right before epoll_wait, after ioBlocking was set. */
     @Override
     protected boolean canBlock() {
-      return runQueue.isEmpty() && !ioPending;
+      return runQueue.isEmpty();
     }
   }
 

@@ -9,10 +9,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The workload that deadlocked the naive form ({@link NaiveLoopDeadlockDemo}), in this mode: 128
- * echo streams over 4 connections to 4 loops, both directions streaming, on the unpooled allocator
- * (the tests' JVM flags). It must finish with every echo back in order and every handler ended,
- * the handlers having started on the loops' carriers.
+ * The workload under which the throwaway prototype of the naive form deadlocked (BUILD-FACTS,
+ * 2026-12-01), in this mode: 128 echo streams over 4 connections to 4 loops, both directions
+ * streaming, on the unpooled allocator (the tests' JVM flags), so that every write contends on the
+ * JDK's {@code Cleaner} monitor. It must finish with every echo back in order and every handler
+ * ended, the handlers having started on the loops' carriers. ({@link LoopMonitorHandOffTest} plays
+ * the deadlock's steps in a fixed order; {@link NaiveLoopDeadlockDemo} shows both against the naive
+ * form.)
  */
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
 class LoopDeadlockStressTest {

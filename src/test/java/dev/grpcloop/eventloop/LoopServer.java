@@ -9,6 +9,8 @@ import dev.grpcloop.echo.proto.Message;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -40,7 +42,8 @@ final class LoopServer implements AutoCloseable {
   private final List<ManagedChannel> channels = new ArrayList<>();
 
   private LoopServer(Function<NettyServerBuilder, EventLoopHandlers> configure,
-      ServerHandlers.BidiStreaming<Message, Message> handler) throws IOException {
+      ServerHandlers.BidiStreaming<Message, Message> handler, ServerInterceptor... interceptors)
+      throws IOException {
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     loops = configure.apply(builder);
@@ -50,10 +53,12 @@ final class LoopServer implements AutoCloseable {
       handlerThreads.add(thread);
       return thread;
     };
-    builder.addService(ServerServiceDefinition.builder(EchoServiceGrpc.getServiceDescriptor())
-        .addMethod(EchoServiceGrpc.getEchoStreamMethod(),
-            BlockingServerCalls.bidiStreaming(handler, recording))
-        .build());
+    builder.addService(ServerInterceptors.intercept(
+        ServerServiceDefinition.builder(EchoServiceGrpc.getServiceDescriptor())
+            .addMethod(EchoServiceGrpc.getEchoStreamMethod(),
+                BlockingServerCalls.bidiStreaming(handler, recording))
+            .build(),
+        interceptors));
     server = builder.build().start();
   }
 
@@ -66,6 +71,14 @@ final class LoopServer implements AutoCloseable {
   static LoopServer start(EventLoopHandlers.Options options,
       ServerHandlers.BidiStreaming<Message, Message> handler) throws IOException {
     return new LoopServer(b -> EventLoopHandlers.configure(b, options), handler);
+  }
+
+  /** A server whose calls also pass through {@code interceptors}, which run on the loops. */
+  static LoopServer start(int loops, ServerHandlers.BidiStreaming<Message, Message> handler,
+      ServerInterceptor... interceptors) throws IOException {
+    return new LoopServer(
+        b -> EventLoopHandlers.configure(b, EventLoopHandlers.Options.DEFAULT.withLoops(loops)),
+        handler, interceptors);
   }
 
   /** A server configured by {@code configure}, for the fall-back tests. */
@@ -169,6 +182,20 @@ final class LoopServer implements AutoCloseable {
             || t.getName().equals("grpc-loop-watchdog"))
         .filter(Thread::isAlive)
         .toList();
+  }
+
+  /**
+   * Stops a server whose loops were closed first: grpc can then no longer complete its own
+   * shutdown (its transports' close listeners would run on the loops), so this does not wait.
+   */
+  void abandon() {
+    synchronized (channels) {
+      for (ManagedChannel channel : channels) {
+        channel.shutdownNow();
+      }
+    }
+    server.shutdownNow();
+    loops.close();
   }
 
   /** Stops the server (cancelling calls still running) and then the loops. */
