@@ -57,15 +57,17 @@ import java.util.logging.Logger;
  *   <li><b>Blocking handlers let the loop's other calls flow.</b> A handler that sleeps, waits for
  *       a lock, a latch or a monitor, calls another service, or does socket I/O unmounts like any
  *       virtual thread.
- *   <li><b>Computing or pinning handlers stall their loop for a bounded time.</b> A handler whose
- *       one run (between two blocking points) lasts longer than the {@linkplain
- *       Options#withTimeSlice time slice} (10 ms by default) moves off the loop for the rest of
- *       its call, onto the JDK's default scheduler. While it runs, a watchdog checks each loop once
- *       per slice: when a carrier has been inside one run while the loop's other work waited for a
- *       whole slice (a handler computing, or pinned in a class initialiser, a native frame or file
- *       I/O), it hands the loop to a new carrier and the old one exits when that run ends. The
- *       loop's other calls so wait at most about two slices, plus the time the OS takes to run a
- *       new thread.
+ *   <li><b>Computing or pinning handlers stall their loop for a bounded time.</b> A watchdog
+ *       looks at each loop once per {@linkplain Options#withTimeSlice time slice} (10 ms by
+ *       default). A handler that has had a slice of CPU in one run (between two blocking points)
+ *       moves off the loop for the rest of its call, onto the JDK's default scheduler. A carrier
+ *       stuck in one run while the loop's other work waits gets replaced by a new carrier, and
+ *       exits when that run ends: after two ticks for a computing handler, five for one pinned
+ *       and waiting (below a native frame, as in a class loader that {@code Class.forName}
+ *       calls), 25 for one pinned in native code that uses no CPU (file I/O). The loop's other
+ *       calls so wait about 2, 5 or 25 slices, plus the OS's delays. On a machine whose CPUs are
+ *       all busy a computing handler is caught once it has had a slice of CPU, not of wall time,
+ *       so that a carrier the OS merely preempted is left alone.
  *   <li><b>Threads a handler starts do not land on the loop.</b> A virtual thread started by a
  *       handler's thread inherits its scheduler; this mode hands those threads (and theirs) to the
  *       JDK's default scheduler.
@@ -195,7 +197,7 @@ public final class EventLoopHandlers implements AutoCloseable {
     }
   }
 
-  /** Handlers moved off their loop so far, for running longer than a slice in one go. */
+  /** Handlers the watchdog moved off their loop so far (computing, or stuck on a carrier). */
   long handlersMovedOff() {
     return group == null ? 0 : group.handlersMovedOff.sum();
   }
@@ -228,9 +230,10 @@ public final class EventLoopHandlers implements AutoCloseable {
     }
 
     /**
-     * These options with another time slice: a handler that runs longer than this between two
-     * blocking points moves off its loop, and a loop whose carrier is stuck in one run gets a new
-     * carrier after one to two slices.
+     * These options with another time slice: the watchdog's tick. A handler that has had this
+     * much CPU between two blocking points moves off its loop; a loop whose carrier is stuck in
+     * one run gets a new carrier after 2, 5 or 25 ticks (computing, pinned and waiting, pinned in
+     * native code).
      */
     public Options withTimeSlice(Duration timeSlice) {
       if (timeSlice.compareTo(Duration.ofMillis(1)) < 0) {

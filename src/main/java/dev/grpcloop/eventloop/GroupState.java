@@ -11,7 +11,7 @@ final class GroupState {
   final long sliceNanos;
   final List<Loop> loops = new CopyOnWriteArrayList<>();
 
-  /** Handlers moved off their loop for running longer than a slice in one go. */
+  /** Handlers the watchdog moved off their loop: computing, or stuck on a replaced carrier. */
   final LongAdder handlersMovedOff = new LongAdder();
 
   /** Carriers replaced by the watchdog because their loop's other work waited a whole slice. */

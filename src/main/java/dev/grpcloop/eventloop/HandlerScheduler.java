@@ -23,7 +23,7 @@ final class HandlerScheduler implements Executor, Runnable {
   /** The handler thread's continuation: the first one submitted (at start). */
   private volatile Runnable own;
 
-  /** Set once the handler ran too long in one go, or its loop has ended: then it stays off. */
+  /** Set once the handler computed or got stuck on the loop, or its loop ended: it stays off. */
   private volatile boolean movedOff;
 
   HandlerScheduler(Loop loop) {
