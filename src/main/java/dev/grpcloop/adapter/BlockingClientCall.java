@@ -1,52 +1,75 @@
 package dev.grpcloop.adapter;
 
+import io.grpc.CallOptions;
+import io.grpc.Channel;
 import io.grpc.ClientCall;
+import io.grpc.ClientStreamTracer;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 
 /**
  * One client call seen as a blocking stream: grpc's {@link ClientCall} and its listener on one
- * side, the application's threads on the other. Package-private: callers see it as {@link
- * ClientStream}.
+ * side, the application's threads on the other. Callers see it as {@link ClientStream}.
+ *
+ * <p>A stream tracer tells it what the listener cannot: each response's size as grpc read it, and
+ * that the server's trailers arrived. grpc holds {@code onClose} back until the responses before
+ * it have been received, so without the trailers a client that only sends would never hear that
+ * the server has finished.
  */
-final class BlockingClientCall<ReqT, RespT> extends BlockingStream<RespT, ReqT>
+final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     implements ClientStream<ReqT, RespT> {
 
   private final ClientCall<ReqT, RespT> call;
 
-  /** Signalled when response headers arrive and when the call ends. */
+  /** Signalled when the response headers arrive and when the call ends. */
   private final Condition metadataArrived = lock.newCondition();
 
-  /** The response headers, or null until they arrive. Guarded by lock. */
+  /** The response headers; null until they arrive, and for good if the call ends without. */
   private Metadata responseHeaders;
 
-  /** The trailers the call ended with, or null until it ends. Guarded by lock. */
+  /** The trailers the call ended with; null until it ends. */
   private Metadata endTrailers;
 
-  /** closeSend or close was called: no more requests. Guarded by callLock. */
+  /** closeSend was called, or the only request of the call was sent: no more requests. */
   private boolean sendClosed;
 
-  /** The thread started by startSender, or null. Guarded by lock. */
+  /** The thread started by startSender, or null. */
   private Thread senderThread;
 
-  BlockingClientCall(ClientCall<ReqT, RespT> call) {
-    this.call = call;
+  /** Sizes the tracer read for responses not yet delivered to the listener. */
+  private long arrivingBytes;
+
+  BlockingClientCall(Channel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options) {
+    super(options.getOption(BlockingClientCalls.MAX_BUFFERED_BYTES), true);
+    this.call = channel.newCall(method, options.withStreamTracerFactory(new Tracing()));
   }
 
-  /** Starts grpc's call with this stream as its listener. */
+  /** Starts grpc's call with this stream as its listener, and asks for the first response. */
   void start(Metadata headers) {
-    callTransport(() -> call.start(new Listener(), headers));
+    callLock.lock();
+    try {
+      call.start(new Listener(), headers);
+    } finally {
+      callLock.unlock();
+    }
+    requestInitial(1);
   }
 
-  /** Sends the only request of a unary or server-streaming call and half-closes, without waiting. */
+  /** Sends the only request of a unary or server-streaming call and half-closes. */
   void sendOnly(ReqT request) {
-    callTransport(() -> {
-      sendClosed = true;
+    callLock.lock();
+    try {
+      setSendClosed();
       call.sendMessage(request);
       call.halfClose();
-    });
+    } finally {
+      callLock.unlock();
+    }
   }
 
   @Override
@@ -60,18 +83,34 @@ final class BlockingClientCall<ReqT, RespT> extends BlockingStream<RespT, ReqT>
   }
 
   @Override
+  public boolean send(ReqT message, long timeout, TimeUnit unit)
+      throws InterruptedException, TimeoutException {
+    try {
+      writeWhenReady(message, Math.max(0, unit.toNanos(timeout)));
+      return true;
+    } catch (StatusException callIsOver) {
+      return false;
+    }
+  }
+
+  @Override
   public void closeSend() {
-    callTransport(() -> {
-      if (!sendClosed) {
+    callLock.lock();
+    try {
+      boolean running;
+      lock.lock();
+      try {
+        running = !sendClosed && stateLocked() == State.OPEN;
         sendClosed = true;
-        // Once the call is over there is nothing to half-close, and after cancel() grpc's
-        // halfClose throws "call was cancelled". cancel() records the failure before it takes
-        // callLock to tell grpc, so a call cancelled by then is always seen here.
-        if (failure() == null) {
-          call.halfClose();
-        }
+      } finally {
+        lock.unlock();
       }
-    });
+      if (running) {
+        call.halfClose();
+      }
+    } finally {
+      callLock.unlock();
+    }
   }
 
   @Override
@@ -80,13 +119,19 @@ final class BlockingClientCall<ReqT, RespT> extends BlockingStream<RespT, ReqT>
   }
 
   @Override
+  public RespT recv(long timeout, TimeUnit unit)
+      throws InterruptedException, StatusException, TimeoutException {
+    return awaitMessage(Math.max(0, unit.toNanos(timeout)));
+  }
+
+  @Override
   public RespT closeAndRecv() throws InterruptedException, StatusException {
     closeSend();
-    RespT response = awaitMessage();
+    RespT response = recv();
     if (response == null) {
       throw Status.INTERNAL.withDescription("the server sent no response").asException();
     }
-    if (awaitMessage() != null) {
+    if (recv() != null) {
       throw Status.INTERNAL.withDescription("the server sent more than one response").asException();
     }
     return response;
@@ -124,7 +169,7 @@ final class BlockingClientCall<ReqT, RespT> extends BlockingStream<RespT, ReqT>
       while (responseHeaders == null && endTrailers == null) {
         metadataArrived.await();
       }
-      return responseHeaders != null ? responseHeaders : new Metadata();
+      return responseHeaders;
     } finally {
       lock.unlock();
     }
@@ -145,42 +190,44 @@ final class BlockingClientCall<ReqT, RespT> extends BlockingStream<RespT, ReqT>
 
   @Override
   public void cancel(String message, Throwable cause) {
-    Status status = Status.CANCELLED.withDescription(message).withCause(cause);
-    // Fail locally first, so waiters wake now and buffered responses are released (grpc-java
-    // #12355), then tell grpc, which answers later with onClose.
-    if (fail(status.asException(), true)) {
-      callTransport(() -> call.cancel(message, cause));
+    callLock.lock();
+    try {
+      // Fail here first, so that waiters wake now and buffered responses are released (grpc-java
+      // #12355); grpc answers later with onClose.
+      if (cancelled(Status.CANCELLED.withDescription(message).withCause(cause))) {
+        call.cancel(message, cause);
+      }
+    } finally {
+      callLock.unlock();
     }
   }
 
   @Override
   public void close() {
     Thread sender;
-    lock.lock();
+    callLock.lock();
     try {
-      sender = senderThread;
-    } finally {
-      lock.unlock();
-    }
-    if (!markClosed()) {
-      return;
-    }
-    boolean running = failure() == null;
-    callTransport(() -> {
-      if (running && !sendClosed) {
-        call.halfClose();
-      }
-      sendClosed = true;
-      if (running) {
+      State from = markClosed();
+      if (from == State.OPEN || from == State.PEER_FINISHED) {
+        // Never a half-close first: only closeSend() tells the server that the requests are
+        // complete, and an abandoned stream must not read as one that finished.
         call.cancel("the client closed the stream", null);
       }
-    });
+      lock.lock();
+      try {
+        sender = senderThread;
+      } finally {
+        lock.unlock();
+      }
+    } finally {
+      callLock.unlock();
+    }
     if (sender != null && sender != Thread.currentThread()) {
       sender.interrupt();
     }
   }
 
-  // ---- BlockingStream's hooks, called with callLock held ----
+  // ---- CallCore's hooks ----
 
   @Override
   void requestFromTransport(int count) {
@@ -198,9 +245,41 @@ final class BlockingClientCall<ReqT, RespT> extends BlockingStream<RespT, ReqT>
   }
 
   @Override
-  void checkCanSend() {
+  void checkSendable(State state) throws StatusException {
     if (sendClosed) {
       throw new IllegalStateException("send() called after closeSend()");
+    }
+    if (state == State.PEER_FINISHED || state == State.INPUT_ENDED) {
+      throw CALL_OVER;
+    }
+  }
+
+  private void setSendClosed() {
+    lock.lock();
+    try {
+      sendClosed = true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private int takeArrivingBytes() {
+    lock.lock();
+    try {
+      int bytes = (int) Math.min(Integer.MAX_VALUE, arrivingBytes);
+      arrivingBytes = 0;
+      return bytes;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void responseRead(long wireSize) {
+    lock.lock();
+    try {
+      arrivingBytes += Math.max(0, wireSize);
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -219,7 +298,7 @@ final class BlockingClientCall<ReqT, RespT> extends BlockingStream<RespT, ReqT>
 
     @Override
     public void onMessage(RespT message) {
-      messageArrived(message);
+      messageArrived(message, takeArrivingBytes());
     }
 
     @Override
@@ -236,7 +315,42 @@ final class BlockingClientCall<ReqT, RespT> extends BlockingStream<RespT, ReqT>
       } finally {
         lock.unlock();
       }
-      fail(new StatusException(status, trailers), false);
+      // A cancel or a deadline abandons the call: cancel wins over what was buffered. Any other
+      // status is the server's last word, after the responses it sent.
+      Status.Code code = status.getCode();
+      ended(status, trailers, code == Status.Code.CANCELLED || code == Status.Code.DEADLINE_EXCEEDED);
+    }
+  }
+
+  /**
+   * One tracer per attempt (grpc may retry a call). Trailers end the call only on an attempt that
+   * received headers, which grpc commits to; a trailers-only answer may yet be retried, and holds
+   * no responses back anyway.
+   */
+  private final class Tracing extends ClientStreamTracer.Factory {
+    @Override
+    public ClientStreamTracer newClientStreamTracer(
+        ClientStreamTracer.StreamInfo info, Metadata headers) {
+      return new ClientStreamTracer() {
+        private boolean headersReceived; // this attempt's; written and read by its transport thread
+
+        @Override
+        public void inboundHeaders(Metadata headers) {
+          headersReceived = true;
+        }
+
+        @Override
+        public void inboundMessageRead(int seqNo, long wireSize, long uncompressedSize) {
+          responseRead(wireSize);
+        }
+
+        @Override
+        public void inboundTrailers(Metadata trailers) {
+          if (headersReceived) {
+            peerFinished();
+          }
+        }
+      };
     }
   }
 }

@@ -4,6 +4,7 @@ import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.StatusException;
 
 /**
@@ -17,12 +18,21 @@ import io.grpc.StatusException;
  * }
  * }</pre>
  *
- * <p>Deadlines and other per-call settings go in {@link CallOptions}; a call made inside a
- * cancellable {@link io.grpc.Context} is cancelled with it. Request headers go in {@link Metadata}.
- * Every method may be called from any thread.
+ * <p>Each method checks that the method's kind is its own, and fails naming the method if not.
+ * Deadlines and other per-call settings go in {@link CallOptions}, including {@link
+ * #MAX_BUFFERED_BYTES}; a call made inside a cancellable {@link io.grpc.Context} is cancelled with
+ * it. Request headers go in {@link Metadata}. Every method may be called from any thread, and
+ * none blocks but {@code unary}.
  */
 public final class BlockingClientCalls {
   private BlockingClientCalls() {}
+
+  /**
+   * No more responses are asked of the transport while a call holds this many bytes of them that
+   * were not received yet (sizes as they came over the wire). Default 4 MiB.
+   */
+  public static final CallOptions.Key<Integer> MAX_BUFFERED_BYTES =
+      CallOptions.Key.createWithDefault("grpc-loop.maxBufferedBytes", 4 << 20);
 
   /**
    * Calls a unary method and waits for its response.
@@ -34,7 +44,7 @@ public final class BlockingClientCalls {
       Channel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options, ReqT request)
       throws InterruptedException, StatusException {
     try (ClientStream<ReqT, RespT> call =
-        serverStreaming(channel, method, options, new Metadata(), request)) {
+        unaryCall(channel, method, options, new Metadata(), request)) {
       return call.closeAndRecv();
     }
   }
@@ -47,15 +57,24 @@ public final class BlockingClientCalls {
   }
 
   /**
+   * Starts a unary call with request headers, whose response headers and trailers can be read:
+   * {@link ClientStream#closeAndRecv} the response, then {@link ClientStream#headers} and {@link
+   * ClientStream#trailers}. Never blocks.
+   */
+  public static <ReqT, RespT> ClientStream<ReqT, RespT> unaryCall(
+      Channel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options,
+      Metadata headers, ReqT request) {
+    return startSending(channel, method, MethodType.UNARY, options, headers, request);
+  }
+
+  /**
    * Starts a server-streaming call: sends {@code request}, half-closes, and returns the stream to
    * {@link ClientStream#recv} the responses from. Never blocks.
    */
   public static <ReqT, RespT> ClientStream<ReqT, RespT> serverStreaming(
       Channel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options,
       Metadata headers, ReqT request) {
-    BlockingClientCall<ReqT, RespT> call = start(channel, method, options, headers);
-    call.sendOnly(request);
-    return call;
+    return startSending(channel, method, MethodType.SERVER_STREAMING, options, headers, request);
   }
 
   /** Starts a server-streaming call with default options and no headers; see above. */
@@ -71,7 +90,7 @@ public final class BlockingClientCalls {
   public static <ReqT, RespT> ClientStream<ReqT, RespT> clientStreaming(
       Channel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options,
       Metadata headers) {
-    return start(channel, method, options, headers);
+    return start(channel, method, MethodType.CLIENT_STREAMING, options, headers);
   }
 
   /** Starts a client-streaming call with default options and no headers; see above. */
@@ -84,7 +103,7 @@ public final class BlockingClientCalls {
   public static <ReqT, RespT> ClientStream<ReqT, RespT> bidiStreaming(
       Channel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options,
       Metadata headers) {
-    return start(channel, method, options, headers);
+    return start(channel, method, MethodType.BIDI_STREAMING, options, headers);
   }
 
   /** Starts a bidirectional-streaming call with default options and no headers. Never blocks. */
@@ -93,11 +112,25 @@ public final class BlockingClientCalls {
     return bidiStreaming(channel, method, CallOptions.DEFAULT, new Metadata());
   }
 
+  private static <ReqT, RespT> ClientStream<ReqT, RespT> startSending(
+      Channel channel, MethodDescriptor<ReqT, RespT> method, MethodType kind,
+      CallOptions options, Metadata headers, ReqT request) {
+    if (request == null) {
+      throw new NullPointerException("request");
+    }
+    BlockingClientCall<ReqT, RespT> call = start(channel, method, kind, options, headers);
+    call.sendOnly(request);
+    return call;
+  }
+
   private static <ReqT, RespT> BlockingClientCall<ReqT, RespT> start(
-      Channel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options,
-      Metadata headers) {
-    BlockingClientCall<ReqT, RespT> call =
-        new BlockingClientCall<>(channel.newCall(method, options));
+      Channel channel, MethodDescriptor<ReqT, RespT> method, MethodType kind,
+      CallOptions options, Metadata headers) {
+    if (method.getType() != kind) {
+      throw new IllegalArgumentException(method.getFullMethodName() + " is a " + method.getType()
+          + " method, not " + kind + ": call it with the matching BlockingClientCalls method");
+    }
+    BlockingClientCall<ReqT, RespT> call = new BlockingClientCall<>(channel, method, options);
     call.start(headers);
     return call;
   }

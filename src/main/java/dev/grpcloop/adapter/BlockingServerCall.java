@@ -1,81 +1,77 @@
 package dev.grpcloop.adapter;
 
+import io.grpc.Attributes;
 import io.grpc.Context;
 import io.grpc.Contexts;
+import io.grpc.Deadline;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.Status;
 import io.grpc.StatusException;
-import io.grpc.StatusRuntimeException;
-import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * One server call seen as a blocking stream: grpc's {@link ServerCall} and its listener on one
- * side, the handler's thread on the other. Package-private: handlers see it through {@link
- * ServerStream} and its halves.
+ * side, the handler's thread on the other. Handlers see it through {@link ServerStream} and its
+ * halves.
  *
- * <p>The handler's thread closes the call when the handler finishes, whatever the way it finishes:
- * exactly once, unless grpc has already ended the call (cancelled it, or closed it by itself), when
- * there is nobody left to send a status to and the call is not closed again. The listener only
- * records events and wakes waiters.
+ * <p>grpc's startCall asks for the first messages and starts the handler's thread. When the
+ * handler finishes, whatever the way, its thread stops the call's helpers and closes the call:
+ * once, unless grpc has already ended it, when there is nobody left to tell.
  */
-final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
+final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
     implements ServerStream<ReqT, RespT> {
 
   private static final Logger logger = Logger.getLogger(BlockingServerCalls.class.getName());
 
-  /** Where the outbound side of the call stands. Guarded by callLock. */
-  private enum Phase {
-    /** Nothing sent yet: headers go out before the first message or with the status. */
-    HEADERS_PENDING,
-    /** Headers sent; messages may follow. */
-    SENDING,
-    /** close() was called on grpc's call: nothing more may be sent. */
-    CLOSED
-  }
-
-  /** The body of one handler kind: what runs on the handler's thread. */
-  @FunctionalInterface
-  interface Body<ReqT, RespT> {
-    void run(BlockingServerCall<ReqT, RespT> call) throws Exception;
-  }
-
   private final ServerCall<ReqT, RespT> call;
+  private final BlockingServerCalls.Binding<ReqT, RespT> binding;
   private final Metadata requestHeaders;
   private final Context context;
 
-  /** False for client-streaming handlers, which answer by returning rather than by send. */
-  private final boolean handlerMaySend;
+  /** The handler's thread; null if the binding's ThreadFactory gave none. */
+  private final Thread handler;
 
-  /** Guarded by callLock. */
-  private Phase phase = Phase.HEADERS_PENDING;
+  /** The call's helper threads; made by the first fork. Guarded by lock. */
+  private HelperThreads helpers;
 
-  /** Trailers set by the handler so far, or null if none. Guarded by callLock. */
+  /** The handler finished: no helper may start. Guarded by lock. */
+  private boolean handlerFinished;
+
+  /** Response headers went to grpc. Guarded by callLock, like grpc's call that they went to. */
+  private boolean headersSent;
+
+  /** Trailers the handler set so far, or null. Guarded by callLock. */
   private Metadata trailers;
 
-  BlockingServerCall(
-      ServerCall<ReqT, RespT> call, Metadata requestHeaders, Context context,
-      boolean handlerMaySend) {
+  BlockingServerCall(ServerCall<ReqT, RespT> call, Metadata requestHeaders, Context context,
+      BlockingServerCalls.Binding<ReqT, RespT> binding) {
+    super(binding.maxBufferedBytes(), !binding.singleRequest());
     this.call = call;
+    this.binding = binding;
     this.requestHeaders = requestHeaders;
     this.context = context;
-    this.handlerMaySend = handlerMaySend;
+    this.handler = binding.threads().newThread(this::runToCompletion);
   }
 
   /**
-   * Starts the handler on a new thread from {@code threads}, inside the call's Context, and returns
-   * the listener that grpc must deliver this call's events to.
+   * Called by grpc's startCall, on grpc's thread: asks for the first messages (grpc's ServerCalls
+   * asks for 2 where one is expected, to tell a second one apart), starts the handler, and returns
+   * the listener.
    */
-  ServerCall.Listener<ReqT> start(ThreadFactory threads, Body<ReqT, RespT> body) {
-    Thread thread = threads.newThread(() -> runToCompletion(body));
-    if (thread == null) {
-      logger.log(Level.SEVERE, "The handler thread factory returned null; failing the call");
-      close(Status.RESOURCE_EXHAUSTED.withDescription("no thread for the handler"), null);
+  ServerCall.Listener<ReqT> start() {
+    if (handler == null) {
+      logger.log(Level.SEVERE, "The handler ThreadFactory returned null; failing the call");
+      closeCall(Status.RESOURCE_EXHAUSTED.withDescription("no thread for the handler"), null);
       return new ServerCall.Listener<>() {};
     }
-    thread.start();
+    requestInitial(binding.singleRequest() ? 2 : 1);
+    handler.start();
     return new Listener();
   }
 
@@ -87,12 +83,29 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
   }
 
   @Override
+  public ReqT recv(long timeout, TimeUnit unit)
+      throws InterruptedException, StatusException, TimeoutException {
+    return awaitMessage(Math.max(0, unit.toNanos(timeout)));
+  }
+
+  @Override
   public void send(RespT message) throws InterruptedException, StatusException {
-    if (!handlerMaySend) {
-      throw new IllegalStateException(
-          "send() in a client-streaming handler: return the response instead");
-    }
+    checkHandlerMaySend();
     writeWhenReady(message);
+  }
+
+  @Override
+  public void send(RespT message, long timeout, TimeUnit unit)
+      throws InterruptedException, StatusException, TimeoutException {
+    checkHandlerMaySend();
+    writeWhenReady(message, Math.max(0, unit.toNanos(timeout)));
+  }
+
+  private void checkHandlerMaySend() {
+    if (!binding.handlerMaySend()) {
+      throw new IllegalStateException("send() in a unary or client-streaming handler: "
+          + "return the response instead");
+    }
   }
 
   @Override
@@ -102,57 +115,33 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
 
   @Override
   public void sendHeaders(Metadata headers) {
-    callLock.lock();
-    try {
-      if (phase != Phase.HEADERS_PENDING) {
-        throw new IllegalStateException(
-            phase == Phase.CLOSED ? "the call is closed" : "headers were already sent");
+    onOpenCall(() -> {
+      if (headersSent) {
+        throw new IllegalStateException("headers were already sent");
       }
-      phase = Phase.SENDING;
+      headersSent = true;
       call.sendHeaders(headers);
-    } finally {
-      callLock.unlock();
-    }
+    });
   }
 
   @Override
   public void setTrailers(Metadata more) {
-    callLock.lock();
-    try {
-      if (phase == Phase.CLOSED) {
-        throw new IllegalStateException("the call is closed");
-      }
-      trailers = merge(trailers, more);
-    } finally {
-      callLock.unlock();
-    }
+    onOpenCall(() -> trailers = merge(trailers, more));
   }
 
   @Override
   public void setCompression(String compressorName) {
-    callLock.lock();
-    try {
-      if (phase != Phase.HEADERS_PENDING) {
-        throw new IllegalStateException(phase == Phase.CLOSED
-            ? "the call is closed" : "headers were already sent: set the compression before");
+    onOpenCall(() -> {
+      if (headersSent) {
+        throw new IllegalStateException("headers were already sent: set the compression before");
       }
       call.setCompression(compressorName);
-    } finally {
-      callLock.unlock();
-    }
+    });
   }
 
   @Override
   public void setMessageCompression(boolean enabled) {
-    callLock.lock();
-    try {
-      if (phase == Phase.CLOSED) {
-        throw new IllegalStateException("the call is closed");
-      }
-      call.setMessageCompression(enabled);
-    } finally {
-      callLock.unlock();
-    }
+    onOpenCall(() -> call.setMessageCompression(enabled));
   }
 
   @Override
@@ -160,16 +149,54 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
     return failure() != null;
   }
 
+  @Override
+  public Attributes attributes() {
+    return readCall(call::getAttributes);
+  }
+
+  @Override
+  public String authority() {
+    return readCall(call::getAuthority);
+  }
+
+  @Override
+  public MethodDescriptor<ReqT, RespT> method() {
+    return binding.method();
+  }
+
+  @Override
+  public Deadline deadline() {
+    return context.getDeadline();
+  }
+
+  @Override
+  public Thread fork(Task task) {
+    HelperThreads made;
+    lock.lock();
+    try {
+      if (helpers == null) {
+        if (handlerFinished) {
+          throw new IllegalStateException("fork() after the handler finished");
+        }
+        helpers = new HelperThreads(lock, context, handler);
+      }
+      made = helpers;
+    } finally {
+      lock.unlock();
+    }
+    return made.fork(task);
+  }
+
   /**
-   * Receives the one request of a unary or server-streaming call: exactly one message, then
-   * end-of-stream. Anything else is the client's protocol error.
+   * The one request of a unary or server-streaming call: exactly one message, then end-of-stream.
+   * Anything else is the client's protocol error.
    */
   ReqT recvSingleRequest() throws InterruptedException, StatusException {
-    ReqT request = awaitMessage();
+    ReqT request = recv();
     if (request == null) {
       throw Status.INTERNAL.withDescription("Half-closed without a request").asException();
     }
-    if (awaitMessage() != null) {
+    if (recv() != null) {
       throw Status.INTERNAL.withDescription("Too many requests").asException();
     }
     return request;
@@ -183,7 +210,7 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
     writeWhenReady(response);
   }
 
-  // ---- BlockingStream's hooks, called with callLock held ----
+  // ---- CallCore's hooks ----
 
   @Override
   void requestFromTransport(int count) {
@@ -196,84 +223,113 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
   }
 
   @Override
-  void writeToTransport(RespT message) {
-    if (phase == Phase.HEADERS_PENDING) {
-      phase = Phase.SENDING;
+  void writeToTransport(RespT message) throws StatusException {
+    if (!headersSent) {
+      headersSent = true;
       call.sendHeaders(new Metadata());
     }
+    long failuresBefore = Marshalling.serializeFailures();
     call.sendMessage(message);
+    RuntimeException failed = Marshalling.serializeFailureSince(failuresBefore);
+    if (failed != null) {
+      // grpc cancelled the stream (and logged why): the client will not see this message or OK.
+      Status status = Status.INTERNAL.withDescription("the response could not be serialized")
+          .withCause(failed);
+      ended(status, null, true);
+      throw status.asException();
+    }
   }
 
   @Override
-  void checkCanSend() {
-    if (phase == Phase.CLOSED) {
-      throw new IllegalStateException("send() called after the call was closed");
-    }
+  void checkSendable(State state) {
+    // Nothing of its own: the client's half-close (INPUT_ENDED) ends only the client's side.
   }
 
   // ---- ending the call ----
 
-  private void runToCompletion(Body<ReqT, RespT> body) {
-    // The call's Context is current for the handler (deadline, cancellation, values put there by
-    // interceptors), as it is for grpc's own callbacks.
+  private void runToCompletion() {
+    // The call's Context is current for the handler, as it is for grpc's own callbacks: its
+    // deadline, its cancellation, and what interceptors put there.
     Context previous = context.attach();
     try {
-      Status status;
-      Metadata errorTrailers = null;
+      Throwable thrown = null;
       try {
-        body.run(this);
-        status = Status.OK;
-      } catch (StatusException e) {
-        status = e.getStatus();
-        errorTrailers = e.getTrailers();
-      } catch (StatusRuntimeException e) {
-        status = e.getStatus();
-        errorTrailers = e.getTrailers();
+        binding.body().run(this);
       } catch (Throwable t) {
-        status = failedByHandler(t);
+        thrown = t;
       }
-      close(status, errorTrailers);
+      Throwable helperFailed = stopHelpers();
+      Throwable cause = helperFailed != null ? helperFailed : thrown;
+      StatusException outcome = BlockingServerCalls.outcomeOf(cause, binding.method());
+      // grpc's close runs interceptors, stats and, in-process, the client's listener on this
+      // thread: never with an interrupt (ours, from a failed helper, or the handler's own) set.
+      Thread.interrupted();
+      closeCall(outcome.getStatus(), outcome.getTrailers());
+      if (cause instanceof Error error) {
+        throw error; // as grpc's ServerImpl does: the call is closed; the Error goes on
+      }
     } finally {
       context.detach(previous);
     }
   }
 
-
-  /** Maps an exception that is not a gRPC status to UNKNOWN, logging it here and not to the client. */
-  private Status failedByHandler(Throwable t) {
-    String method = call.getMethodDescriptor().getFullMethodName();
-    logger.log(Level.WARNING, "Handler for " + method + " failed", t);
-    if (t instanceof InterruptedException) {
-      Thread.currentThread().interrupt();
+  /** Stops the call's helpers, if it has any; returns the first failure of one, or null. */
+  private Throwable stopHelpers() {
+    HelperThreads made;
+    lock.lock();
+    try {
+      handlerFinished = true;
+      made = helpers;
+    } finally {
+      lock.unlock();
     }
-    return Status.UNKNOWN.withDescription("Application error processing RPC");
+    return made == null ? null : made.stop();
   }
 
-  /**
-   * Closes grpc's call once, unless grpc has already ended it; later calls do nothing. Wakes any
-   * thread left in recv or send.
-   */
-  private void close(Status status, Metadata errorTrailers) {
+  /** Closes grpc's call once, unless grpc has already ended it; wakes any thread left waiting. */
+  private void closeCall(Status status, Metadata errorTrailers) {
     callLock.lock();
     try {
-      if (phase == Phase.CLOSED) {
+      State from = markClosed();
+      if (from != State.OPEN && from != State.INPUT_ENDED) {
+        // Ended by grpc, which told the client how. A status sent now could only race the
+        // transport's own: on Netty, for a request over the size limit, it replaced the client's
+        // RESOURCE_EXHAUSTED with CANCELLED, and at times failed the whole connection.
         return;
       }
-      phase = Phase.CLOSED;
-      // Closed on this side before grpc hears of it: its onComplete may come at once, on another
-      // thread, and must not be taken for grpc ending the call by itself.
-      markClosed();
       Metadata all = merge(merge(new Metadata(), trailers), errorTrailers);
       trailers = null;
-      if (failure() != null) {
-        // grpc ended the call already, and told the client how. A status sent now can only race
-        // the transport's own: on Netty, for a request over the size limit, it replaced the
-        // client's RESOURCE_EXHAUSTED with CANCELLED, and at times failed the whole connection.
-        return;
-      }
       call.close(status, all);
     } catch (RuntimeException e) {
       logger.log(Level.WARNING, "Closing the call failed", e);
+    } finally {
+      callLock.unlock();
+    }
+  }
+
+  /** Runs {@code action} on grpc's call, under callLock, unless this side has closed it. */
+  private void onOpenCall(Runnable action) {
+    callLock.lock();
+    try {
+      lock.lock();
+      try {
+        if (stateLocked() == State.CLOSED) {
+          throw new IllegalStateException("the call is closed");
+        }
+      } finally {
+        lock.unlock();
+      }
+      action.run();
+    } finally {
+      callLock.unlock();
+    }
+  }
+
+  /** Reads from grpc's call, under callLock. */
+  private <T> T readCall(Supplier<T> read) {
+    callLock.lock();
+    try {
+      return read.get();
     } finally {
       callLock.unlock();
     }
@@ -294,7 +350,7 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
   private final class Listener extends ServerCall.Listener<ReqT> {
     @Override
     public void onMessage(ReqT message) {
-      messageArrived(message);
+      messageArrived(message, Marshalling.takeSize(message));
     }
 
     @Override
@@ -309,23 +365,20 @@ final class BlockingServerCall<ReqT, RespT> extends BlockingStream<ReqT, RespT>
 
     @Override
     public void onCancel() {
-      // The Context may be cancelled a moment later than this callback: fall back to CANCELLED.
+      // The cause (a deadline) is in the Context, which may be cancelled a moment after this.
       Status status = Contexts.statusFromCancelled(context);
       if (status == null) {
         status = Status.CANCELLED.withDescription("the client cancelled the call");
       }
-      fail(status.asException(), true);
+      ended(status, null, true);
     }
 
     @Override
     public void onComplete() {
-      // Normally the handler closed the call first, and this changes nothing. But grpc also ends a
-      // call by itself, for example when a request cannot be parsed: then the client already has
-      // its status, and the handler, perhaps waiting in recv, must hear of it or wait forever.
-      if (!closedByThisSide()) {
-        fail(Status.CANCELLED.withDescription("grpc ended the call before the handler did")
-            .asException(), true);
-      }
+      // Normally this side closed the call first, and this changes nothing. But grpc also ends a
+      // call by itself (a request it cannot parse): the handler, perhaps in recv, must hear of it.
+      ended(Status.CANCELLED.withDescription("grpc ended the call before the handler did"), null,
+          true);
     }
   }
 }

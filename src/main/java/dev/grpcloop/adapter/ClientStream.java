@@ -2,12 +2,14 @@ package dev.grpcloop.adapter;
 
 import io.grpc.Metadata;
 import io.grpc.StatusException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A client call in blocking style: {@link #send} requests, {@link #closeSend} when done, and
  * {@link #recv} responses until end-of-stream. Made by {@link BlockingClientCalls}.
  *
- * <p>The seed's client, sending from one thread and receiving in another:
+ * <p>The Go article's client, sending from one thread and receiving in another:
  *
  * <pre>{@code
  * try (ClientStream<Message, Message> stream =
@@ -29,9 +31,11 @@ import io.grpc.StatusException;
  * }
  * }</pre>
  *
- * <p>It is {@link AutoCloseable}: closing a stream whose call is still running half-closes it and
- * cancels it, so the server always sees the end. With try-with-resources, the seed's "forgot
- * CloseSend, the server's goroutine leaks" pitfall cannot happen.
+ * <p>It is {@link AutoCloseable}: closing a stream whose call is still running cancels it, so the
+ * server always hears the end, and never takes an abandoned stream for a complete one: only
+ * {@link #closeSend} tells the server that the requests are complete. With try-with-resources, the
+ * Go article's "forgot CloseSend, the server's goroutine leaks" pitfall cannot happen. To upload
+ * and leave, read the response ({@link #closeAndRecv}) before the block ends.
  *
  * <p>Deadlines and cancellation come from grpc's own {@link io.grpc.CallOptions} and {@link
  * io.grpc.Context}, given when the call is made.
@@ -52,12 +56,23 @@ public interface ClientStream<ReqT, RespT> extends AutoCloseable {
    *
    * @param message the request; not null
    * @return true if the request was handed to the transport; false if the call is already over
-   *     (like Go's {@code io.EOF} from Send), in which case {@link #recv} tells how it ended
+   *     (like Go's {@code io.EOF} from Send), in which case {@link #recv} tells how it ended. It
+   *     returns false promptly once the server has finished, whether or not anyone is in recv.
    * @throws InterruptedException if the calling thread is interrupted while waiting
    * @throws IllegalStateException after {@link #closeSend} or {@link #close}, or if another thread
    *     is inside send
    */
   boolean send(ReqT message) throws InterruptedException;
+
+  /**
+   * {@link #send(Object)}, waiting at most {@code timeout} for the transport: the same results, or
+   * a {@link TimeoutException} if it was not ready in time, in which case the request was not sent.
+   * A timeout does not end the call.
+   *
+   * @throws TimeoutException if the transport was not ready within {@code timeout}
+   */
+  boolean send(ReqT message, long timeout, TimeUnit unit)
+      throws InterruptedException, TimeoutException;
 
   /**
    * Tells the server that no more requests will come (a half-close: the server's {@code recv}
@@ -79,6 +94,16 @@ public interface ClientStream<ReqT, RespT> extends AutoCloseable {
    *     or by a second thread while another is inside it
    */
   RespT recv() throws InterruptedException, StatusException;
+
+  /**
+   * {@link #recv()}, waiting at most {@code timeout}: the same results, or a {@link
+   * TimeoutException} if none came in time. A timeout does not end the call; recv may be called
+   * again.
+   *
+   * @throws TimeoutException if no response, end or error came within {@code timeout}
+   */
+  RespT recv(long timeout, TimeUnit unit)
+      throws InterruptedException, StatusException, TimeoutException;
 
   /**
    * Half-closes and returns the one response of a client-streaming (or unary) call, like grpc-go's
@@ -119,7 +144,8 @@ public interface ClientStream<ReqT, RespT> extends AutoCloseable {
   /**
    * The response headers. Blocks until they arrive or the call ends.
    *
-   * @return the headers, empty if the call ended without sending any
+   * @return the headers; null if the call ended without any (a trailers-only response, such as
+   *     an error before the first message), as opposed to headers that are empty
    * @throws InterruptedException if the calling thread is interrupted while waiting
    */
   Metadata headers() throws InterruptedException;
@@ -144,10 +170,11 @@ public interface ClientStream<ReqT, RespT> extends AutoCloseable {
   void cancel(String message, Throwable cause);
 
   /**
-   * Ends the stream for good: half-closes if {@link #closeSend} was not called, cancels the call if
-   * it is still running, drops responses not yet received, and interrupts a {@link #startSender}
-   * loop still running. Never blocks. Calling it again does nothing. After it, send and recv throw
-   * {@link IllegalStateException}.
+   * Ends the stream for good: cancels the call if it is still running (the server sees {@code
+   * CANCELLED}, never end-of-stream: it never half-closes), drops responses not yet received, and
+   * interrupts a {@link #startSender} loop still running. Does nothing to a call that is over.
+   * Never blocks. Calling it again does nothing. After it, send and recv throw {@link
+   * IllegalStateException}.
    */
   @Override
   void close();

@@ -1,10 +1,14 @@
 package dev.grpcloop.adapter;
 
+import io.grpc.Attributes;
+import io.grpc.Deadline;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 
 /**
- * What every blocking server handler can see of its own call, whatever its kind: the request
- * headers, the response headers and trailers, and whether the client still wants an answer.
+ * What every blocking server handler can see and set of its own call, whatever its kind: request
+ * headers, response headers and trailers, who called and how, and whether the client still wants
+ * an answer; and helper threads that live inside the call.
  *
  * <pre>{@code
  * static final Metadata.Key<String> REQUEST_ID =
@@ -22,18 +26,18 @@ import io.grpc.Metadata;
  * <p>The handler runs inside the call's {@link io.grpc.Context}: {@code Context.current()} carries
  * the call's deadline and cancellation, so calls the handler makes to other services inherit both.
  *
- * <p>Thread safety: every method may be called from any thread while the handler runs. After the
- * handler has returned, the call is closed and the methods that change it throw {@link
- * IllegalStateException}.
+ * <p>Thread safety: every method may be called from any thread while the handler runs; none
+ * blocks. Once the handler has returned, the call is closed and the methods that change it throw
+ * {@link IllegalStateException}.
  */
 public interface ServerCallScope {
 
-  /** The headers the client sent with the call. Never blocks. */
+  /** The headers the client sent with the call. */
   Metadata requestHeaders();
 
   /**
    * Sends the response headers now. Optional: without it, empty headers go out before the first
-   * message, or with the status if there is none. Never blocks.
+   * message, or with the status if there is none.
    *
    * @throws IllegalStateException if headers were already sent (by this method or by a first
    *     {@code send}), or the call is closed
@@ -43,7 +47,7 @@ public interface ServerCallScope {
   /**
    * Adds entries to the trailers that go out with the call's status when the handler returns or
    * throws. May be called many times; the entries accumulate. If the handler throws a {@link
-   * io.grpc.StatusException} with trailers of its own, both sets are sent. Never blocks.
+   * io.grpc.StatusException} with trailers of its own, both sets are sent.
    *
    * @throws IllegalStateException if the call is closed
    */
@@ -52,9 +56,8 @@ public interface ServerCallScope {
   /**
    * Compresses the call's responses with the named compressor, if the client accepts it; if it
    * does not, they go out uncompressed. A default grpc server knows {@code "gzip"}; {@code
-   * "identity"} means no compression. Call it before the response headers go out: before {@link
-   * #sendHeaders} and before the first message. Each message can then opt out with {@link
-   * ServerSendStream#setMessageCompression}. Never blocks.
+   * "identity"} means none. Call it before the response headers go out. Each message can then opt
+   * out with {@link ServerSendStream#setMessageCompression}.
    *
    * @param compressorName a name registered in the server's {@link io.grpc.CompressorRegistry}
    * @throws IllegalStateException if headers were already sent, or the call is closed
@@ -63,9 +66,52 @@ public interface ServerCallScope {
   void setCompression(String compressorName);
 
   /**
-   * Whether the call was cancelled: the client cancelled it or went away, or its deadline passed.
-   * Once true, {@code recv} and {@code send} throw, and nothing more reaches the client. Never
-   * blocks.
+   * Whether the call was cancelled: the client cancelled it or went away, its deadline passed, or
+   * grpc ended it. Once true, {@code recv} and {@code send} throw, and nothing more reaches the
+   * client.
    */
   boolean isCancelled();
+
+  /**
+   * The transport's attributes of the call, for example the client's address under {@link
+   * io.grpc.Grpc#TRANSPORT_ATTR_REMOTE_ADDR}.
+   */
+  Attributes attributes();
+
+  /** The authority the client called (its {@code :authority} header), or null if unknown. */
+  String authority();
+
+  /** The method called, as the service bound it. */
+  MethodDescriptor<?, ?> method();
+
+  /** The call's deadline, or null if it has none. */
+  Deadline deadline();
+
+  /**
+   * Starts {@code task} on a new virtual thread inside the call's Context: a helper that cannot
+   * outlive the call, such as a sender that streams while the handler receives.
+   *
+   * <ul>
+   *   <li>If the task throws, the call fails with what it threw, as if the handler had thrown it,
+   *       and the handler's thread is interrupted so that it stops waiting in recv or send.
+   *   <li>When the handler returns or throws, every helper still running is interrupted, and the
+   *       call is closed only once all of them have ended: write helpers that stop when
+   *       interrupted (recv, send and {@code java.util.concurrent} waits do).
+   * </ul>
+   *
+   * @return the helper's thread, already started
+   * @throws IllegalStateException if the handler has already finished
+   */
+  Thread fork(Task task);
+
+  /** The body of a helper thread, see {@link #fork}. */
+  @FunctionalInterface
+  interface Task {
+    /**
+     * Does the helper's work.
+     *
+     * @throws Exception to fail the call
+     */
+    void run() throws Exception;
+  }
 }

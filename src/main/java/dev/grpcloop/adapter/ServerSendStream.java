@@ -1,6 +1,8 @@
 package dev.grpcloop.adapter;
 
 import io.grpc.StatusException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The sending half of a server call: messages to the client, one {@link #send} at a time. Given to
@@ -25,23 +27,32 @@ public interface ServerSendStream<RespT> extends ServerCallScope {
   /**
    * Sends one message to the client. Blocks while the transport is not ready to take it (gRPC's
    * {@code isReady} is false: the client reads slower than the handler sends), so memory stays
-   * bounded. Wakes when the transport is ready again, or when the call is cancelled.
+   * bounded. Wakes when the transport is ready again, or when the call ends.
    *
    * @param message the message; not null
-   * @throws StatusException if the call was cancelled, or its deadline passed, before or while
-   *     waiting: {@code CANCELLED} or {@code DEADLINE_EXCEEDED} (a client's deadline may arrive as
-   *     {@code CANCELLED}, when the client's timer fires first and its reset says only "cancel").
-   *     Let it propagate out of the handler.
+   * @throws StatusException if the call was cancelled, its deadline passed, or grpc ended it (for
+   *     example because the message could not be serialized: {@code INTERNAL}), before or while
+   *     waiting: let it propagate out of the handler
    * @throws InterruptedException if the calling thread is interrupted while waiting
    * @throws IllegalStateException if called after the handler returned, by a second thread while
-   *     another is inside it, or by a client-streaming handler (which answers by returning)
+   *     another is inside it, or from a unary or client-streaming handler (which return instead)
    */
   void send(RespT message) throws InterruptedException, StatusException;
 
   /**
+   * {@link #send(Object)}, waiting at most {@code timeout} for the transport: the same results, or
+   * a {@link TimeoutException} if it was not ready in time, in which case the message was not
+   * sent. A timeout does not end the call.
+   *
+   * @throws TimeoutException if the transport was not ready within {@code timeout}
+   */
+  void send(RespT message, long timeout, TimeUnit unit)
+      throws InterruptedException, StatusException, TimeoutException;
+
+  /**
    * Turns compression on or off for the messages sent after this returns. On by default, but it
-   * only has an effect once {@link #setCompression} chose a compressor the client accepts; a
-   * stream can so compress some messages and not others. Never blocks.
+   * only has an effect once {@link #setCompression} chose a compressor the client accepts. Never
+   * blocks.
    *
    * @param enabled whether the next messages are compressed
    * @throws IllegalStateException if the call is closed

@@ -19,7 +19,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The seed's client, for stream_1 and stream_64: per stream, a sender thread pushes its messages
+ * The Go article's client, for stream_1 and stream_64: per stream, a sender thread pushes its messages
  * as fast as flow control lets it and then half-closes, while the receiver (grpc's callback)
  * counts the echoes until the server ends the stream.
  */

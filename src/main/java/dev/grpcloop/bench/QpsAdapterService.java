@@ -1,13 +1,10 @@
 package dev.grpcloop.bench;
 
 import com.google.protobuf.ByteString;
-import dev.grpcloop.adapter.BlockingServerCalls;
 import dev.grpcloop.adapter.ServerCallScope;
 import dev.grpcloop.adapter.ServerStream;
-import io.grpc.BindableService;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
-import io.grpc.benchmarks.proto.BenchmarkServiceGrpc;
+import io.grpc.benchmarks.proto.BenchmarkServiceLoop;
 import io.grpc.benchmarks.proto.Messages.Payload;
 import io.grpc.benchmarks.proto.Messages.PayloadType;
 import io.grpc.benchmarks.proto.Messages.SimpleRequest;
@@ -17,12 +14,14 @@ import io.grpc.benchmarks.proto.Messages.SimpleResponse;
  * grpc-benchmarks' {@code grpc.testing.BenchmarkService} written with the adapter: the methods
  * grpc-java's AsyncClient drives ({@code StreamingCall}, and {@code UnaryCall}). Each answers as
  * the reference AsyncServer does: a payload of {@code response_size} zero bytes. The other methods
- * are not bound and answer UNIMPLEMENTED.
+ * keep the generated defaults and answer UNIMPLEMENTED.
  */
-final class QpsAdapterService implements BindableService {
+final class QpsAdapterService extends BenchmarkServiceLoop.ImplBase {
 
-  /** The seed's loop over the benchmark's messages: one response per request, until the end. */
-  static void streamingCall(ServerStream<SimpleRequest, SimpleResponse> stream) throws Exception {
+  /** The Go article's loop over the benchmark's messages: one response per request, until the end. */
+  @Override
+  public void streamingCall(ServerStream<SimpleRequest, SimpleResponse> stream)
+      throws Exception {
     for (;;) {
       SimpleRequest request = stream.recv();
       if (request == null) {
@@ -32,7 +31,8 @@ final class QpsAdapterService implements BindableService {
     }
   }
 
-  static SimpleResponse unaryCall(SimpleRequest request, ServerCallScope call) {
+  @Override
+  public SimpleResponse unaryCall(SimpleRequest request, ServerCallScope call) {
     return makeResponse(request);
   }
 
@@ -47,15 +47,5 @@ final class QpsAdapterService implements BindableService {
     ByteString body = ByteString.copyFrom(new byte[request.getResponseSize()]);
     Payload payload = Payload.newBuilder().setType(request.getResponseType()).setBody(body).build();
     return SimpleResponse.newBuilder().setPayload(payload).build();
-  }
-
-  @Override
-  public ServerServiceDefinition bindService() {
-    return ServerServiceDefinition.builder(BenchmarkServiceGrpc.SERVICE_NAME)
-        .addMethod(BenchmarkServiceGrpc.getStreamingCallMethod(),
-            BlockingServerCalls.bidiStreaming(QpsAdapterService::streamingCall))
-        .addMethod(BenchmarkServiceGrpc.getUnaryCallMethod(),
-            BlockingServerCalls.unary(QpsAdapterService::unaryCall))
-        .build();
   }
 }

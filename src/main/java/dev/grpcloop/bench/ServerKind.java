@@ -5,7 +5,7 @@ package dev.grpcloop.bench;
  * (ours) or from grpc-benchmarks' classpath (the reference {@code AsyncServer}).
  */
 enum ServerKind {
-  /** EchoService, the seed's loop on the adapter, as ExampleServer.start serves it (directExecutor). */
+  /** EchoService, the Go article's loop on the adapter, as ExampleServer.start serves it (directExecutor). */
   ADAPTER("adapter"),
   /** The same echo on StreamObserver, auto flow control, grpc's default executor. */
   RAW("raw"),

@@ -1,8 +1,7 @@
 package dev.grpcloop.chat;
 
-import dev.grpcloop.adapter.BlockingClientCalls;
 import dev.grpcloop.adapter.ClientStream;
-import dev.grpcloop.chat.proto.ChatServiceGrpc;
+import dev.grpcloop.chat.proto.ChatServiceLoop;
 import dev.grpcloop.chat.proto.ClientMessage;
 import dev.grpcloop.chat.proto.Join;
 import dev.grpcloop.chat.proto.ServerMessage;
@@ -47,8 +46,7 @@ public final class ChatClient {
       return;
     }
     ManagedChannel channel = ExampleClient.channel(commandLine);
-    ClientStream<ClientMessage, ServerMessage> stream =
-        BlockingClientCalls.bidiStreaming(channel, ChatServiceGrpc.getChatMethod());
+    ClientStream<ClientMessage, ServerMessage> stream = ChatServiceLoop.newStub(channel).chat();
     // Ctrl-C (SIGINT) or SIGTERM: cancel, and let the cancel reach the server before the JVM goes.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       stream.cancel("the client was stopped", null);

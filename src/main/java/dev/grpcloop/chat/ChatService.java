@@ -3,7 +3,7 @@ package dev.grpcloop.chat;
 import dev.grpcloop.adapter.BlockingServerCalls;
 import dev.grpcloop.adapter.ServerRecvStream;
 import dev.grpcloop.adapter.ServerStream;
-import dev.grpcloop.chat.proto.ChatServiceGrpc;
+import dev.grpcloop.chat.proto.ChatServiceLoop;
 import dev.grpcloop.chat.proto.ClientMessage;
 import dev.grpcloop.chat.proto.ServerMessage;
 import io.grpc.BindableService;
@@ -19,17 +19,20 @@ import java.util.function.Consumer;
  * bidirectional stream, and what one says reaches all the others, stamped with the server's time.
  *
  * <p>Each call is the article's loop on two threads: the handler's thread {@code recv}s the user's
- * lines and hands them to the room; the user's {@link Outbox} thread {@code send}s what the room
- * queued for them. The room never waits for a user: a user whose outbox fills up is disconnected
+ * lines and hands them to the room; the user's {@link Outbox} thread, a helper of the call, {@code
+ * send}s what the room queued for them. The room never waits for a user: a user whose outbox fills up is disconnected
  * with {@code RESOURCE_EXHAUSTED}, and the others carry on. Bad input ends the offender's call
  * with a status that says what was wrong (see {@code proto/chat.proto}); the room carries on.
  */
-public final class ChatService implements BindableService {
+public final class ChatService implements ChatServiceLoop.Service, BindableService {
 
   /** How many messages a user may fall behind before the room disconnects them. */
   public static final int DEFAULT_OUTBOX_CAPACITY = 256;
 
   private final Room room;
+
+  /** How each user's call runs: its handler thread. */
+  private final BlockingServerCalls.Options options;
 
   /** A room with the default outbox capacity that logs nothing. */
   public ChatService() {
@@ -41,16 +44,23 @@ public final class ChatService implements BindableService {
    * to {@code log}.
    */
   public ChatService(int outboxCapacity, Consumer<String> log) {
-    this(outboxCapacity, log, Thread.ofVirtual().name("chat-outbox").factory());
+    this(outboxCapacity, log, BlockingServerCalls.Options.DEFAULT);
   }
 
-  /** As above, making each user's outbox thread with {@code senders} (tests count them). */
-  ChatService(int outboxCapacity, Consumer<String> log, ThreadFactory senders) {
-    this.room = new Room(outboxCapacity, senders, new ChatEvents(Clock.systemUTC()), log);
+  /** As above, each user's call on a handler thread from {@code handlers} (tests count them). */
+  ChatService(int outboxCapacity, Consumer<String> log, ThreadFactory handlers) {
+    this(outboxCapacity, log, BlockingServerCalls.Options.DEFAULT.withThreads(handlers));
+  }
+
+  private ChatService(int outboxCapacity, Consumer<String> log,
+      BlockingServerCalls.Options options) {
+    this.room = new Room(outboxCapacity, new ChatEvents(Clock.systemUTC()), log);
+    this.options = options;
   }
 
   /** One user's call, from their join to their leave. Runs on the call's handler thread. */
-  void chat(ServerStream<ClientMessage, ServerMessage> stream) throws Exception {
+  @Override
+  public void chat(ServerStream<ClientMessage, ServerMessage> stream) throws Exception {
     ClientMessage first = stream.recv();
     if (first == null) {
       return; // hung up before joining: nobody to announce
@@ -73,7 +83,7 @@ public final class ChatService implements BindableService {
     }
   }
 
-  /** The seed's receive loop: hands the user's lines to the room until the user leaves. */
+  /** The Go article's receive loop: hands the user's lines to the room until the user leaves. */
   // snippet:chat-loop
   private Departure relay(Member member, ServerRecvStream<ClientMessage> stream) {
     try {
@@ -100,8 +110,6 @@ public final class ChatService implements BindableService {
 
   @Override
   public ServerServiceDefinition bindService() {
-    return ServerServiceDefinition.builder(ChatServiceGrpc.getServiceDescriptor())
-        .addMethod(ChatServiceGrpc.getChatMethod(), BlockingServerCalls.bidiStreaming(this::chat))
-        .build();
+    return ChatServiceLoop.bindService(this, options);
   }
 }

@@ -6,7 +6,6 @@ import io.grpc.Status;
 import io.grpc.StatusException;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.logging.Level;
@@ -17,8 +16,9 @@ import java.util.logging.Logger;
  * The room only ever {@link #offer}s, which never waits: a full outbox means the member reads too
  * slowly, and the room disconnects them instead of waiting or queueing more.
  *
- * <p>The sender thread is the stream's one sending thread (the handler's thread receives). It is
- * started by {@link #startSending} and always ended by {@link #stopSending}, before the call ends.
+ * <p>The sender thread is the stream's one sending thread (the handler's thread receives): a helper
+ * of the call ({@link ServerSendStream#fork}), started by {@link #startSending} and ended by {@link
+ * #stopSending}; the adapter makes sure that it never outlives the call.
  */
 final class Outbox {
   private static final Logger logger = Logger.getLogger(Outbox.class.getName());
@@ -31,16 +31,12 @@ final class Outbox {
 
   private final int capacity;
 
-  /** Makes the sender thread. */
-  private final ThreadFactory threads;
-
   /** The sender thread; set once by startSending, on the handler's thread. */
   private Thread sender;
 
-  Outbox(int capacity, ThreadFactory threads) {
+  Outbox(int capacity) {
     this.queue = new ArrayBlockingQueue<>(capacity);
     this.capacity = capacity;
-    this.threads = threads;
   }
 
   /** How many messages the outbox holds at most. */
@@ -60,8 +56,7 @@ final class Outbox {
    * passes the status to {@code onFailure}.
    */
   void startSending(ServerSendStream<ServerMessage> stream, Consumer<Status> onFailure) {
-    sender = threads.newThread(() -> send(stream, onFailure));
-    sender.start();
+    sender = stream.fork(() -> send(stream, onFailure));
   }
 
   private void send(ServerSendStream<ServerMessage> stream, Consumer<Status> onFailure) {

@@ -5,7 +5,6 @@ import io.grpc.Status;
 import io.grpc.StatusException;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadFactory;
 import java.util.function.Consumer;
 
 /**
@@ -19,20 +18,16 @@ final class Room {
 
   private final int outboxCapacity;
 
-  /** Makes each member's outbox sender thread. */
-  private final ThreadFactory senders;
-
   private final ChatEvents events;
 
   /** Where joins and leaves are reported for the server's operator. */
   private final Consumer<String> log;
 
-  Room(int outboxCapacity, ThreadFactory senders, ChatEvents events, Consumer<String> log) {
+  Room(int outboxCapacity, ChatEvents events, Consumer<String> log) {
     if (outboxCapacity < 1) {
       throw new IllegalArgumentException("an outbox holds at least one message");
     }
     this.outboxCapacity = outboxCapacity;
-    this.senders = senders;
     this.events = events;
     this.log = log;
   }
@@ -44,7 +39,7 @@ final class Room {
    * @throws StatusException ALREADY_EXISTS if the name is taken
    */
   Member join(String name, Thread handler) throws StatusException {
-    Member member = new Member(name, new Outbox(outboxCapacity, senders), handler);
+    Member member = new Member(name, new Outbox(outboxCapacity), handler);
     // The outbox is empty, so the welcome fits; it goes first, before anything said after the join.
     member.deliver(events.welcome(name, names()));
     if (members.putIfAbsent(name, member) != null) {

@@ -1,8 +1,7 @@
 package dev.grpcloop.echo;
 
-import dev.grpcloop.adapter.BlockingClientCalls;
 import dev.grpcloop.adapter.ClientStream;
-import dev.grpcloop.echo.proto.EchoServiceGrpc;
+import dev.grpcloop.echo.proto.EchoServiceLoop;
 import dev.grpcloop.echo.proto.Message;
 import dev.grpcloop.serving.CommandLine;
 import dev.grpcloop.serving.ExampleClient;
@@ -61,8 +60,7 @@ public final class EchoClient {
   static void echo(Channel channel, BufferedReader lines, PrintStream out)
       throws InterruptedException, StatusException {
     // snippet:echo-client
-    try (ClientStream<Message, Message> stream =
-        BlockingClientCalls.bidiStreaming(channel, EchoServiceGrpc.getEchoStreamMethod())) {
+    try (ClientStream<Message, Message> stream = EchoServiceLoop.newStub(channel).echoStream()) {
       // Send from a thread of its own; closeSend() when it returns, like Go's defer.
       stream.startSender(() -> {
         for (String line; (line = lines.readLine()) != null; ) {

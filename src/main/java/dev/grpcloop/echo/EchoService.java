@@ -2,17 +2,22 @@ package dev.grpcloop.echo;
 
 import dev.grpcloop.adapter.BlockingServerCalls;
 import dev.grpcloop.adapter.ServerStream;
-import dev.grpcloop.echo.proto.EchoServiceGrpc;
+import dev.grpcloop.echo.proto.EchoServiceLoop;
 import dev.grpcloop.echo.proto.Message;
-import io.grpc.BindableService;
 import io.grpc.ServerServiceDefinition;
 import java.util.concurrent.ThreadFactory;
 
-/** The Go article's echo service, {@code echo.EchoService}, written as the article's loop. */
-public final class EchoService implements BindableService {
+/**
+ * The Go article's echo service, {@code echo.EchoService}, written as the article's loop on the
+ * blocking API generated from {@code proto/echo.proto} ({@link EchoServiceLoop}).
+ */
+// snippet:echo-service
+public final class EchoService extends EchoServiceLoop.ImplBase {
+  // end-snippet
 
   // snippet:echo-loop
-  static void echoStream(ServerStream<Message, Message> stream) throws Exception {
+  @Override
+  public void echoStream(ServerStream<Message, Message> stream) throws Exception {
     // Loop until the client closes the stream or an error occurs (recv and send throw).
     for (;;) {
       // Block until a message arrives or the stream ends.
@@ -27,24 +32,12 @@ public final class EchoService implements BindableService {
   }
   // end-snippet
 
-  @Override
-  public ServerServiceDefinition bindService() {
-    // snippet:echo-bind
-    return ServerServiceDefinition.builder(EchoServiceGrpc.getServiceDescriptor())
-        .addMethod(EchoServiceGrpc.getEchoStreamMethod(),
-            BlockingServerCalls.bidiStreaming(EchoService::echoStream))
-        .build();
-    // end-snippet
-  }
-
   /**
    * The same service with each call's handler on a thread from {@code handlerThreads}, for a server
    * that names, counts or limits its handler threads (the hardening tests count them).
    */
   public static ServerServiceDefinition bindService(ThreadFactory handlerThreads) {
-    return ServerServiceDefinition.builder(EchoServiceGrpc.getServiceDescriptor())
-        .addMethod(EchoServiceGrpc.getEchoStreamMethod(),
-            BlockingServerCalls.bidiStreaming(EchoService::echoStream, handlerThreads))
-        .build();
+    return EchoServiceLoop.bindService(new EchoService(),
+        BlockingServerCalls.Options.DEFAULT.withThreads(handlerThreads));
   }
 }

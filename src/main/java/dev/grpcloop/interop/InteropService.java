@@ -1,12 +1,9 @@
 package dev.grpcloop.interop;
 
-import dev.grpcloop.adapter.BlockingServerCalls;
 import dev.grpcloop.adapter.ServerCallScope;
 import dev.grpcloop.adapter.ServerRecvStream;
 import dev.grpcloop.adapter.ServerSendStream;
 import dev.grpcloop.adapter.ServerStream;
-import io.grpc.BindableService;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.testing.integration.EmptyProtos.Empty;
@@ -17,7 +14,7 @@ import io.grpc.testing.integration.Messages.StreamingInputCallRequest;
 import io.grpc.testing.integration.Messages.StreamingInputCallResponse;
 import io.grpc.testing.integration.Messages.StreamingOutputCallRequest;
 import io.grpc.testing.integration.Messages.StreamingOutputCallResponse;
-import io.grpc.testing.integration.TestServiceGrpc;
+import io.grpc.testing.integration.TestServiceLoop;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -32,42 +29,29 @@ import java.util.List;
  * strictest test: status codes, metadata, cancellation, deadlines, flow control and compression
  * as real gRPC clients expect them on the wire.
  */
-public final class InteropService implements BindableService {
+public final class InteropService extends TestServiceLoop.ImplBase {
 
   /** The one compressor that every gRPC implementation has, and the interop cases use. */
   private static final String GZIP = "gzip";
 
   @Override
-  public ServerServiceDefinition bindService() {
-    return ServerServiceDefinition.builder(TestServiceGrpc.getServiceDescriptor())
-        .addMethod(TestServiceGrpc.getEmptyCallMethod(),
-            BlockingServerCalls.unary(InteropService::emptyCall))
-        .addMethod(TestServiceGrpc.getUnaryCallMethod(),
-            BlockingServerCalls.unary(InteropService::unaryCall))
-        .addMethod(TestServiceGrpc.getCacheableUnaryCallMethod(),
-            BlockingServerCalls.unary(InteropService::unaryCall))
-        .addMethod(TestServiceGrpc.getStreamingOutputCallMethod(),
-            BlockingServerCalls.serverStreaming(InteropService::streamingOutputCall))
-        .addMethod(TestServiceGrpc.getStreamingInputCallMethod(),
-            BlockingServerCalls.clientStreaming(InteropService::streamingInputCall))
-        .addMethod(TestServiceGrpc.getFullDuplexCallMethod(),
-            BlockingServerCalls.bidiStreaming(InteropService::fullDuplexCall))
-        .addMethod(TestServiceGrpc.getHalfDuplexCallMethod(),
-            BlockingServerCalls.bidiStreaming(InteropService::halfDuplexCall))
-        // A service definition must bind every method: this one answers UNIMPLEMENTED.
-        .addMethod(TestServiceGrpc.getUnimplementedCallMethod(),
-            BlockingServerCalls.unary(InteropService::unimplementedCall))
-        .build();
+  public SimpleResponse cacheableUnaryCall(SimpleRequest request, ServerCallScope call)
+      throws StatusException {
+    return unaryCall(request, call);
   }
 
+  // UnimplementedCall is not overridden: the generated default answers UNIMPLEMENTED.
+
   /** One empty request, one empty response. */
-  static Empty emptyCall(Empty request, ServerCallScope call) {
+  @Override
+  public Empty emptyCall(Empty request, ServerCallScope call) {
     EchoMetadata.echo(call);
     return Empty.getDefaultInstance();
   }
 
   /** One response of {@code response_size} bytes, or the {@code response_status} asked for. */
-  static SimpleResponse unaryCall(SimpleRequest request, ServerCallScope call)
+  @Override
+  public SimpleResponse unaryCall(SimpleRequest request, ServerCallScope call)
       throws StatusException {
     // The compressor is part of the response headers, so it is chosen before they go out.
     if (request.getResponseCompressed().getValue()) {
@@ -85,7 +69,8 @@ public final class InteropService implements BindableService {
   }
 
   /** One request, then one response per {@code response_parameters} entry. */
-  static void streamingOutputCall(
+  @Override
+  public void streamingOutputCall(
       StreamingOutputCallRequest request, ServerSendStream<StreamingOutputCallResponse> responses)
       throws Exception {
     if (request.getResponseParametersList().stream().anyMatch(p -> p.getCompressed().getValue())) {
@@ -96,7 +81,8 @@ public final class InteropService implements BindableService {
   }
 
   /** Any number of requests, then one response: the sum of their payload sizes. */
-  static StreamingInputCallResponse streamingInputCall(
+  @Override
+  public StreamingInputCallResponse streamingInputCall(
       ServerRecvStream<StreamingInputCallRequest> requests) throws Exception {
     EchoMetadata.echo(requests);
     int total = 0;
@@ -107,8 +93,9 @@ public final class InteropService implements BindableService {
     return StreamingInputCallResponse.newBuilder().setAggregatedPayloadSize(total).build();
   }
 
-  /** Answers each request as it arrives: the seed's loop, with the interop requests' rules. */
-  static void fullDuplexCall(
+  /** Answers each request as it arrives: the Go article's loop, with the interop requests' rules. */
+  @Override
+  public void fullDuplexCall(
       ServerStream<StreamingOutputCallRequest, StreamingOutputCallResponse> stream)
       throws Exception {
     // Which responses want compression is only known as requests arrive, after the headers:
@@ -125,7 +112,8 @@ public final class InteropService implements BindableService {
   }
 
   /** Takes every request until the client finishes, then answers them all in order. */
-  static void halfDuplexCall(
+  @Override
+  public void halfDuplexCall(
       ServerStream<StreamingOutputCallRequest, StreamingOutputCallResponse> stream)
       throws Exception {
     stream.setCompression(GZIP);
@@ -138,13 +126,6 @@ public final class InteropService implements BindableService {
     for (StreamingOutputCallRequest request : requests) {
       respond(request, stream);
     }
-  }
-
-  /** The method no server implements. */
-  static Empty unimplementedCall(Empty request, ServerCallScope call) throws StatusException {
-    throw Status.UNIMPLEMENTED
-        .withDescription("grpc.testing.TestService/UnimplementedCall is never implemented")
-        .asException();
   }
 
   /**

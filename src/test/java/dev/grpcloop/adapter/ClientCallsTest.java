@@ -45,10 +45,10 @@ class ClientCallsTest {
   @ParameterizedTest
   @EnumSource(Transport.class)
   void unaryReturnsTheResponse(Transport transport) throws Exception {
-    var handler = BlockingServerCalls.<Message, Message>unary(
-        (request, call) -> msg("re: " + request.getText()), threads);
+    var handler = BlockingServerCalls.<Message, Message>unary(UNARY, 
+        (request, call) -> msg("re: " + request.getText()), threads.options());
 
-    try (TestServer server = TestServer.start(transport, service(UNARY, handler))) {
+    try (TestServer server = TestServer.start(transport, service(handler))) {
       Message response = BlockingClientCalls.unary(server.channel(), UNARY, msg("hello"));
 
       assertThat(response.getText()).isEqualTo("re: hello");
@@ -59,12 +59,12 @@ class ClientCallsTest {
   @ParameterizedTest
   @EnumSource(Transport.class)
   void unaryThrowsTheServersStatusWithTrailers(Transport transport) throws Exception {
-    var handler = BlockingServerCalls.<Message, Message>unary((request, call) -> {
+    var handler = BlockingServerCalls.<Message, Message>unary(UNARY, (request, call) -> {
       throw Status.NOT_FOUND.withDescription("no " + request.getText())
           .asException(metadata(ERROR_TRAILER_KEY, "looked everywhere"));
-    }, threads);
+    }, threads.options());
 
-    try (TestServer server = TestServer.start(transport, service(UNARY, handler))) {
+    try (TestServer server = TestServer.start(transport, service(handler))) {
       StatusException e = catchThrowableOfType(StatusException.class,
           () -> BlockingClientCalls.unary(server.channel(), UNARY, msg("thing")));
 
@@ -79,12 +79,12 @@ class ClientCallsTest {
   @EnumSource(Transport.class)
   void unaryWithAnExpiredDeadlineThrowsDeadlineExceeded(Transport transport) throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    var handler = BlockingServerCalls.<Message, Message>unary((request, call) -> {
+    var handler = BlockingServerCalls.<Message, Message>unary(UNARY, (request, call) -> {
       release.await(); // answers only when the test is over
       return request;
-    }, threads);
+    }, threads.options());
 
-    try (TestServer server = TestServer.start(transport, service(UNARY, handler))) {
+    try (TestServer server = TestServer.start(transport, service(handler))) {
       StatusException e = catchThrowableOfType(StatusException.class,
           () -> BlockingClientCalls.unary(server.channel(), UNARY,
               CallOptions.DEFAULT.withDeadlineAfter(200, MILLISECONDS), msg("slow")));
@@ -101,14 +101,14 @@ class ClientCallsTest {
       throws Exception {
     CompletableFuture<Void> started = new CompletableFuture<>();
     CountDownLatch serverSawCancel = new CountDownLatch(1);
-    var handler = BlockingServerCalls.<Message, Message>unary((request, call) -> {
+    var handler = BlockingServerCalls.<Message, Message>unary(UNARY, (request, call) -> {
       Context.current().addListener(context -> serverSawCancel.countDown(), Runnable::run);
       started.complete(null);
       serverSawCancel.await(); // answers only once cancelled: the client must give up first
       throw Status.CANCELLED.asException();
-    }, threads);
+    }, threads.options());
 
-    try (TestServer server = TestServer.start(transport, service(UNARY, handler))) {
+    try (TestServer server = TestServer.start(transport, service(handler))) {
       CompletableFuture<Throwable> clientOutcome = new CompletableFuture<>();
       Thread client = Thread.ofVirtual().name("unary-client").start(() -> {
         try {
@@ -134,13 +134,13 @@ class ClientCallsTest {
   @EnumSource(Transport.class)
   void serverStreamingReceivesEveryResponseInOrderThenNull(Transport transport)
       throws Exception {
-    var handler = BlockingServerCalls.<Message, Message>serverStreaming((request, responses) -> {
+    var handler = BlockingServerCalls.<Message, Message>serverStreaming(SERVER_STREAMING, (request, responses) -> {
       for (int i = 0; i < Integer.parseInt(request.getText()); i++) {
         responses.send(msg(i));
       }
-    }, threads);
+    }, threads.options());
 
-    try (TestServer server = TestServer.start(transport, service(SERVER_STREAMING, handler));
+    try (TestServer server = TestServer.start(transport, service(handler));
         ClientStream<Message, Message> stream = BlockingClientCalls.serverStreaming(
             server.channel(), SERVER_STREAMING, msg(String.valueOf(COUNT)))) {
       List<Integer> received = new ArrayList<>();
@@ -160,9 +160,9 @@ class ClientCallsTest {
   @EnumSource(Transport.class)
   void clientStreamingSendsEveryRequestThenCloseAndRecvGetsTheResponse(Transport transport)
       throws Exception {
-    var handler = BlockingServerCalls.clientStreaming(TestMethods::countInOrder, threads);
+    var handler = BlockingServerCalls.clientStreaming(CLIENT_STREAMING, TestMethods::countInOrder, threads.options());
 
-    try (TestServer server = TestServer.start(transport, service(CLIENT_STREAMING, handler));
+    try (TestServer server = TestServer.start(transport, service(handler));
         ClientStream<Message, Message> stream =
             BlockingClientCalls.clientStreaming(server.channel(), CLIENT_STREAMING)) {
       for (int i = 0; i < COUNT; i++) {
@@ -177,13 +177,13 @@ class ClientCallsTest {
   @ParameterizedTest
   @EnumSource(Transport.class)
   void bidiPingPongsThenEndsAfterCloseSend(Transport transport) throws Exception {
-    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(stream -> {
+    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(BIDI, stream -> {
       for (Message m; (m = stream.recv()) != null; ) {
         stream.send(msg("re: " + m.getText()));
       }
-    }, threads);
+    }, threads.options());
 
-    try (TestServer server = TestServer.start(transport, service(BIDI, handler));
+    try (TestServer server = TestServer.start(transport, service(handler));
         ClientStream<Message, Message> stream =
             BlockingClientCalls.bidiStreaming(server.channel(), BIDI)) {
       for (int i = 0; i < COUNT; i++) {

@@ -16,7 +16,7 @@ import dev.grpcloop.adapter.TestServer.Transport;
 import dev.grpcloop.echo.proto.Message;
 import io.grpc.CallOptions;
 import io.grpc.Metadata;
-import io.grpc.ServerCallHandler;
+import io.grpc.ServerMethodDefinition;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import java.io.IOException;
@@ -40,8 +40,8 @@ class ClientStreamEndTest {
   private final CompletableFuture<String> serverEnd = new CompletableFuture<>();
 
   /** Echoes every message until the client's stream ends, and reports how it ended. */
-  private ServerCallHandler<Message, Message> echo() {
-    return BlockingServerCalls.bidiStreaming(stream -> {
+  private ServerMethodDefinition<Message, Message> echo() {
+    return BlockingServerCalls.bidiStreaming(BIDI, stream -> {
       try {
         for (Message m; (m = stream.recv()) != null; ) {
           stream.send(m);
@@ -51,13 +51,13 @@ class ClientStreamEndTest {
         serverEnd.complete(e.getStatus().getCode().name());
         throw e;
       }
-    }, threads);
+    }, threads.options());
   }
 
   @ParameterizedTest
   @EnumSource(Transport.class)
   void closeWithoutCloseSendReachesTheServerAsTheEnd(Transport transport) throws Exception {
-    try (TestServer server = TestServer.start(transport, service(BIDI, echo()))) {
+    try (TestServer server = TestServer.start(transport, service(echo()))) {
       ClientStream<Message, Message> stream =
           BlockingClientCalls.bidiStreaming(server.channel(), BIDI);
       assertThat(stream.send(msg("one"))).isTrue();
@@ -78,7 +78,7 @@ class ClientStreamEndTest {
   void senderThatThrowsCancelsTheCallAndRecvThrowsCancelledWithItsCause(Transport transport)
       throws Exception {
     IOException broken = new IOException("the sender broke");
-    try (TestServer server = TestServer.start(transport, service(BIDI, echo()));
+    try (TestServer server = TestServer.start(transport, service(echo()));
         ClientStream<Message, Message> stream =
             BlockingClientCalls.bidiStreaming(server.channel(), BIDI)) {
       Thread sender = stream.startSender(() -> {
@@ -105,7 +105,7 @@ class ClientStreamEndTest {
   @ParameterizedTest
   @EnumSource(Transport.class)
   void senderThatReturnsHalfCloses(Transport transport) throws Exception {
-    try (TestServer server = TestServer.start(transport, service(BIDI, echo()));
+    try (TestServer server = TestServer.start(transport, service(echo()));
         ClientStream<Message, Message> stream =
             BlockingClientCalls.bidiStreaming(server.channel(), BIDI)) {
       Thread sender = stream.startSender(() -> {
@@ -132,12 +132,12 @@ class ClientStreamEndTest {
   void sendAfterCloseSendThrowsIllegalStateWhileTheCallRuns(Transport transport)
       throws Exception {
     CountDownLatch finish = new CountDownLatch(1);
-    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(stream -> {
+    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(BIDI, stream -> {
       assertThat(stream.recv()).isNull();
       finish.await(); // keeps the call running after the client's end
-    }, threads);
+    }, threads.options());
 
-    try (TestServer server = TestServer.start(transport, service(BIDI, handler));
+    try (TestServer server = TestServer.start(transport, service(handler));
         ClientStream<Message, Message> stream =
             BlockingClientCalls.bidiStreaming(server.channel(), BIDI)) {
       stream.closeSend();
@@ -155,7 +155,7 @@ class ClientStreamEndTest {
   @EnumSource(Transport.class)
   void sendAfterCloseSendThrowsIllegalStateOnceTheCallIsOver(Transport transport)
       throws Exception {
-    try (TestServer server = TestServer.start(transport, service(BIDI, echo()));
+    try (TestServer server = TestServer.start(transport, service(echo()));
         ClientStream<Message, Message> stream =
             BlockingClientCalls.bidiStreaming(server.channel(), BIDI)) {
       stream.closeSend();
@@ -170,7 +170,7 @@ class ClientStreamEndTest {
   @ParameterizedTest
   @EnumSource(Transport.class)
   void cancelWakesABlockedRecvWithCancelled(Transport transport) throws Exception {
-    try (TestServer server = TestServer.start(transport, service(BIDI, echo()));
+    try (TestServer server = TestServer.start(transport, service(echo()));
         ClientStream<Message, Message> stream =
             BlockingClientCalls.bidiStreaming(server.channel(), BIDI)) {
       CompletableFuture<Throwable> recvOutcome = new CompletableFuture<>();
@@ -200,7 +200,7 @@ class ClientStreamEndTest {
   @ParameterizedTest
   @EnumSource(Transport.class)
   void deadlineGivesDeadlineExceeded(Transport transport) throws Exception {
-    try (TestServer server = TestServer.start(transport, service(BIDI, echo()));
+    try (TestServer server = TestServer.start(transport, service(echo()));
         ClientStream<Message, Message> stream = BlockingClientCalls.bidiStreaming(
             server.channel(), BIDI, CallOptions.DEFAULT.withDeadlineAfter(300, MILLISECONDS),
             new Metadata())) {

@@ -50,10 +50,10 @@ class ClientStreamFlowTest {
   void sendBlocksUnderBackpressureAndReturnsFalseOnceTheCallIsOver(Transport transport)
       throws Exception {
     CountDownLatch finish = new CountDownLatch(1);
-    var neverReads = BlockingServerCalls.<Message, Message>bidiStreaming(
-        stream -> finish.await(), threads); // then returns: OK, without reading anything
+    var neverReads = BlockingServerCalls.<Message, Message>bidiStreaming(BIDI, 
+        stream -> finish.await(), threads.options()); // then returns: OK, without reading anything
 
-    try (TestServer server = TestServer.start(transport, service(BIDI, neverReads));
+    try (TestServer server = TestServer.start(transport, service(neverReads));
         ClientStream<Message, Message> stream =
             BlockingClientCalls.bidiStreaming(server.channel(), BIDI)) {
       AtomicInteger sent = new AtomicInteger();
@@ -88,12 +88,12 @@ class ClientStreamFlowTest {
       throws Exception {
     int count = 200;
     AtomicInteger sent = new AtomicInteger();
-    var handler = BlockingServerCalls.<Message, Message>serverStreaming((request, responses) -> {
+    var handler = BlockingServerCalls.<Message, Message>serverStreaming(SERVER_STREAMING, (request, responses) -> {
       for (int i = 0; i < count; i++) {
         responses.send(big(i));
         sent.incrementAndGet();
       }
-    }, threads);
+    }, threads.options());
     AtomicInteger delivered = new AtomicInteger();
     ClientInterceptor countDeliveries = new ClientInterceptor() {
       @Override
@@ -114,19 +114,20 @@ class ClientStreamFlowTest {
       }
     };
 
-    try (TestServer server = TestServer.start(transport, service(SERVER_STREAMING, handler));
+    try (TestServer server = TestServer.start(transport, service(handler));
         ClientStream<Message, Message> stream = BlockingClientCalls.serverStreaming(
             ClientInterceptors.intercept(server.channel(), countDeliveries), SERVER_STREAMING,
             msg("go"))) {
       assertThat(seq(stream.recv())).isZero();
 
       awaitStuckIn(threads.awaitOnly(), "send", sent::get);
-      assertThat(delivered.get()).isLessThanOrEqualTo(BlockingStream.WINDOW);
+      assertThat(delivered.get() - 1).as("responses held, not received")
+          .isLessThanOrEqualTo(CallCore.MAX_BUFFERED_MESSAGES);
       assertThat(sent.get()).isLessThan(count);
 
       for (int i = 1; i < count; i++) {
         assertThat(seq(stream.recv())).isEqualTo(i);
-        assertThat(delivered.get() - (i + 1)).isLessThanOrEqualTo(BlockingStream.WINDOW);
+        assertThat(delivered.get() - (i + 1)).isLessThanOrEqualTo(CallCore.MAX_BUFFERED_MESSAGES);
       }
       assertThat(stream.recv()).isNull();
       threads.assertAllEnded();
@@ -137,15 +138,15 @@ class ClientStreamFlowTest {
   @EnumSource(Transport.class)
   void recvReturnsResponsesThatArrivedBeforeAnErrorThenThrowsItWithTrailers(
       Transport transport) throws Exception {
-    var handler = BlockingServerCalls.<Message, Message>serverStreaming((request, responses) -> {
+    var handler = BlockingServerCalls.<Message, Message>serverStreaming(SERVER_STREAMING, (request, responses) -> {
       for (int i = 0; i < 3; i++) {
         responses.send(msg(i));
       }
       throw Status.FAILED_PRECONDITION.withDescription("after three")
           .asException(metadata(ERROR_TRAILER_KEY, "three was enough"));
-    }, threads);
+    }, threads.options());
 
-    try (TestServer server = TestServer.start(transport, service(SERVER_STREAMING, handler));
+    try (TestServer server = TestServer.start(transport, service(handler));
         ClientStream<Message, Message> stream =
             BlockingClientCalls.serverStreaming(server.channel(), SERVER_STREAMING, msg("go"))) {
       assertThat(stream.recv().getText()).isEqualTo("m0");

@@ -73,7 +73,7 @@ class ServerCancellationTest {
       throws Exception {
     CompletableFuture<Throwable> outcome = new CompletableFuture<>();
     AtomicInteger sent = new AtomicInteger();
-    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(stream -> {
+    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(BIDI, stream -> {
       try {
         if (blockedIn == BlockedIn.RECV) {
           outcome.complete(new AssertionError("recv returned " + stream.recv()));
@@ -87,7 +87,7 @@ class ServerCancellationTest {
         outcome.complete(t);
         throw t;
       }
-    }, threads);
+    }, threads.options());
     CallOptions options = end == End.DEADLINE
         ? CallOptions.DEFAULT.withDeadlineAfter(DEADLINE_MILLIS, MILLISECONDS)
         : CallOptions.DEFAULT;
@@ -102,7 +102,7 @@ class ServerCancellationTest {
         ? List.of(Status.Code.DEADLINE_EXCEEDED, Status.Code.CANCELLED)
         : List.of(Status.Code.CANCELLED);
 
-    try (TestServer server = TestServer.start(transport, service(BIDI, handler))) {
+    try (TestServer server = TestServer.start(transport, service(handler))) {
       RawCall call = RawCall.start(server.channel(), BIDI, options, new Metadata());
       awaitStuckIn(threads.awaitOnly(), blockedIn == BlockedIn.RECV ? "recv" : "send", sent::get);
       assertThat(call.isClosed()).as("the call was still running while the handler waited")

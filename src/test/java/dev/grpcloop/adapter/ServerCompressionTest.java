@@ -134,12 +134,11 @@ class ServerCompressionTest {
         .hasMessageContaining("headers were already sent");
   }
 
-  private void start(ServerHandlers.BidiStreaming<Message, Message> handler) throws Exception {
-    BindableService service = () ->
-        ServerServiceDefinition.builder(EchoServiceGrpc.getServiceDescriptor())
-            .addMethod(EchoServiceGrpc.getEchoStreamMethod(),
-                BlockingServerCalls.bidiStreaming(handler))
-            .build();
+  private void start(BlockingServerCalls.BidiStreamingHandler<Message, Message> handler)
+      throws Exception {
+    BindableService service = () -> BlockingServerCalls.service(
+        EchoServiceGrpc.getServiceDescriptor(),
+        BlockingServerCalls.bidiStreaming(EchoServiceGrpc.getEchoStreamMethod(), handler));
     server = ExampleServer.start(0, service);
     channel = Grpc.newChannelBuilderForAddress(
         "127.0.0.1", server.getPort(), InsecureChannelCredentials.create()).build();

@@ -38,14 +38,14 @@ class ServerConcurrencyContractTest {
   @EnumSource(Transport.class)
   void secondConcurrentSenderGetsIllegalState(Transport transport) throws Exception {
     CompletableFuture<ServerStream<Message, Message>> streamOf = new CompletableFuture<>();
-    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(stream -> {
+    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(BIDI, stream -> {
       streamOf.complete(stream);
       for (int i = 0; ; i++) {
         stream.send(big(i)); // the client reads nothing, so this ends up blocked
       }
-    }, threads);
+    }, threads.options());
 
-    try (TestServer server = TestServer.start(transport, service(BIDI, handler))) {
+    try (TestServer server = TestServer.start(transport, service(handler))) {
       RawCall call = RawCall.start(server.channel(), BIDI);
       ServerStream<Message, Message> stream = await(streamOf);
       awaitWaitingIn(threads.awaitOnly(), "send");
@@ -65,12 +65,12 @@ class ServerConcurrencyContractTest {
   void secondConcurrentReceiverGetsIllegalState(Transport transport) throws Exception {
     CompletableFuture<ServerStream<Message, Message>> streamOf = new CompletableFuture<>();
     CompletableFuture<Message> firstReceiverGot = new CompletableFuture<>();
-    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(stream -> {
+    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(BIDI, stream -> {
       streamOf.complete(stream);
       firstReceiverGot.complete(stream.recv()); // the client sends nothing until the test says
-    }, threads);
+    }, threads.options());
 
-    try (TestServer server = TestServer.start(transport, service(BIDI, handler))) {
+    try (TestServer server = TestServer.start(transport, service(handler))) {
       RawCall call = RawCall.start(server.channel(), BIDI);
       ServerStream<Message, Message> stream = await(streamOf);
       awaitWaitingIn(threads.awaitOnly(), "recv");
@@ -92,9 +92,9 @@ class ServerConcurrencyContractTest {
   @EnumSource(Transport.class)
   void sendOrRecvAfterTheHandlerReturnedGetsIllegalState(Transport transport) throws Exception {
     CompletableFuture<ServerStream<Message, Message>> streamOf = new CompletableFuture<>();
-    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(streamOf::complete, threads);
+    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(BIDI, streamOf::complete, threads.options());
 
-    try (TestServer server = TestServer.start(transport, service(BIDI, handler))) {
+    try (TestServer server = TestServer.start(transport, service(handler))) {
       RawCall call = RawCall.start(server.channel(), BIDI);
       call.request(Integer.MAX_VALUE);
       ServerStream<Message, Message> stream = await(streamOf);
@@ -116,12 +116,12 @@ class ServerConcurrencyContractTest {
       throws Exception {
     CompletableFuture<ServerStream<Message, Message>> streamOf = new CompletableFuture<>();
     CountDownLatch handlerMayReturn = new CountDownLatch(1);
-    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(stream -> {
+    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(BIDI, stream -> {
       streamOf.complete(stream);
       handlerMayReturn.await();
-    }, threads);
+    }, threads.options());
 
-    try (TestServer server = TestServer.start(transport, service(BIDI, handler))) {
+    try (TestServer server = TestServer.start(transport, service(handler))) {
       RawCall call = RawCall.start(server.channel(), BIDI); // sends nothing, reads nothing
       ServerStream<Message, Message> stream = await(streamOf);
       AtomicInteger sent = new AtomicInteger();
@@ -161,7 +161,7 @@ class ServerConcurrencyContractTest {
   void clientStreamingHandlerCallingSendGetsIllegalStateAndTheClientAStatus(Transport transport)
       throws Exception {
     CompletableFuture<Throwable> sendOutcome = new CompletableFuture<>();
-    var handler = BlockingServerCalls.<Message, Message>clientStreaming(requests -> {
+    var handler = BlockingServerCalls.<Message, Message>clientStreaming(CLIENT_STREAMING, requests -> {
       @SuppressWarnings("unchecked") // the object behind the receiving half is the whole stream
       ServerSendStream<Message> sendSide = (ServerSendStream<Message>) requests;
       try {
@@ -172,9 +172,9 @@ class ServerConcurrencyContractTest {
         throw e;
       }
       return msg("unreachable");
-    }, threads);
+    }, threads.options());
 
-    try (TestServer server = TestServer.start(transport, service(CLIENT_STREAMING, handler))) {
+    try (TestServer server = TestServer.start(transport, service(handler))) {
       RawCall call = RawCall.start(server.channel(), CLIENT_STREAMING);
       call.request(Integer.MAX_VALUE);
 

@@ -60,12 +60,12 @@ class ServerContextTest {
   @EnumSource(Transport.class)
   void unaryHandlerRunsOnAVirtualThreadInTheCallsContext(Transport transport) throws Exception {
     CompletableFuture<Seen> seen = new CompletableFuture<>();
-    var handler = BlockingServerCalls.<Message, Message>unary((request, call) -> {
+    var handler = BlockingServerCalls.<Message, Message>unary(UNARY, (request, call) -> {
       seen.complete(Seen.now());
       return request;
     });
 
-    try (TestServer server = TestServer.start(transport, service(UNARY, handler), PUT_VALUE)) {
+    try (TestServer server = TestServer.start(transport, service(handler), PUT_VALUE)) {
       Message response = BlockingClientCalls.unary(server.channel(), UNARY,
           CallOptions.DEFAULT.withDeadlineAfter(30, SECONDS), msg("hello"));
       assertThat(response.getText()).isEqualTo("hello");
@@ -79,13 +79,13 @@ class ServerContextTest {
       throws Exception {
     CompletableFuture<Seen> seen = new CompletableFuture<>();
     CountDownLatch contextCancelled = new CountDownLatch(1);
-    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(stream -> {
+    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(BIDI, stream -> {
       seen.complete(Seen.now());
       Context.current().addListener(context -> contextCancelled.countDown(), Runnable::run);
       stream.recv(); // throws when the client cancels
     });
 
-    try (TestServer server = TestServer.start(transport, service(BIDI, handler), PUT_VALUE)) {
+    try (TestServer server = TestServer.start(transport, service(handler), PUT_VALUE)) {
       RawCall call = RawCall.start(server.channel(), BIDI,
           CallOptions.DEFAULT.withDeadlineAfter(30, SECONDS), new Metadata());
       assertSeenInCallContext(await(seen));

@@ -41,14 +41,14 @@ class ServerEndOfStreamTest {
   void halfCloseMakesRecvReturnNullAndTheCallEndsOk(Transport transport) throws Exception {
     List<String> received = new CopyOnWriteArrayList<>();
     CompletableFuture<String> ending = new CompletableFuture<>();
-    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(stream -> {
+    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(BIDI, stream -> {
       for (Message m; (m = stream.recv()) != null; ) {
         received.add(m.getText());
       }
       ending.complete("recv returned null");
-    }, threads);
+    }, threads.options());
 
-    try (TestServer server = TestServer.start(transport, service(BIDI, handler))) {
+    try (TestServer server = TestServer.start(transport, service(handler))) {
       RawCall call = RawCall.start(server.channel(), BIDI);
       for (int i = 0; i < 3; i++) {
         call.send(msg(i));
@@ -66,16 +66,16 @@ class ServerEndOfStreamTest {
   @EnumSource(Transport.class)
   void recvAfterItReturnedNullThrowsIllegalState(Transport transport) throws Exception {
     CompletableFuture<Throwable> second = new CompletableFuture<>();
-    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(stream -> {
+    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(BIDI, stream -> {
       assertThat(stream.recv()).isNull();
       try {
         second.complete(new AssertionError("second recv returned " + stream.recv()));
       } catch (RuntimeException e) {
         second.complete(e);
       }
-    }, threads);
+    }, threads.options());
 
-    try (TestServer server = TestServer.start(transport, service(BIDI, handler))) {
+    try (TestServer server = TestServer.start(transport, service(handler))) {
       RawCall call = RawCall.start(server.channel(), BIDI);
       call.halfClose();
 
@@ -90,16 +90,16 @@ class ServerEndOfStreamTest {
   @EnumSource(Transport.class)
   void cancelMakesABlockedRecvThrowCancelled(Transport transport) throws Exception {
     CompletableFuture<Throwable> outcome = new CompletableFuture<>();
-    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(stream -> {
+    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(BIDI, stream -> {
       try {
         outcome.complete(new AssertionError("recv returned " + stream.recv()));
       } catch (StatusException e) {
         outcome.complete(e);
         throw e;
       }
-    }, threads);
+    }, threads.options());
 
-    try (TestServer server = TestServer.start(transport, service(BIDI, handler))) {
+    try (TestServer server = TestServer.start(transport, service(handler))) {
       RawCall call = RawCall.start(server.channel(), BIDI);
       TestServer.awaitWaitingIn(threads.awaitOnly(), "recv");
       call.cancel("the test cancels");
@@ -122,7 +122,7 @@ class ServerEndOfStreamTest {
     CountDownLatch resume = new CountDownLatch(1);
     CompletableFuture<Throwable> afterCancel = new CompletableFuture<>();
     CompletableFuture<Message> first = new CompletableFuture<>();
-    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(stream -> {
+    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(BIDI, stream -> {
       streamOf.complete(stream);
       first.complete(stream.recv());
       resume.await();
@@ -132,9 +132,9 @@ class ServerEndOfStreamTest {
         afterCancel.complete(e);
         throw e;
       }
-    }, threads);
+    }, threads.options());
 
-    try (TestServer server = TestServer.start(transport, service(BIDI, handler), deliveries)) {
+    try (TestServer server = TestServer.start(transport, service(handler), deliveries)) {
       RawCall call = RawCall.start(server.channel(), BIDI);
       for (int i = 0; i < 6; i++) {
         call.send(msg(i));
@@ -157,9 +157,9 @@ class ServerEndOfStreamTest {
   @EnumSource(Transport.class)
   void tenThousandMessagesArriveInOrder(Transport transport) throws Exception {
     int count = 10_000;
-    var handler = BlockingServerCalls.clientStreaming(TestMethods::countInOrder, threads);
+    var handler = BlockingServerCalls.clientStreaming(CLIENT_STREAMING, TestMethods::countInOrder, threads.options());
 
-    try (TestServer server = TestServer.start(transport, service(CLIENT_STREAMING, handler))) {
+    try (TestServer server = TestServer.start(transport, service(handler))) {
       RawCall call = RawCall.start(server.channel(), CLIENT_STREAMING);
       call.request(1);
       for (int i = 0; i < count; i++) {
@@ -178,12 +178,12 @@ class ServerEndOfStreamTest {
   @EnumSource(Transport.class)
   void unaryHalfCloseWithoutARequestGivesInternal(Transport transport) throws Exception {
     AtomicInteger handled = new AtomicInteger();
-    var handler = BlockingServerCalls.<Message, Message>unary((request, call) -> {
+    var handler = BlockingServerCalls.<Message, Message>unary(UNARY, (request, call) -> {
       handled.incrementAndGet();
       return request;
-    }, threads);
+    }, threads.options());
 
-    try (TestServer server = TestServer.start(transport, service(UNARY, handler))) {
+    try (TestServer server = TestServer.start(transport, service(handler))) {
       RawCall call = RawCall.start(server.channel(), UNARY);
       call.request(1);
       call.halfClose();
@@ -198,12 +198,12 @@ class ServerEndOfStreamTest {
   @EnumSource(Transport.class)
   void unaryWithTwoRequestsGivesInternal(Transport transport) throws Exception {
     AtomicInteger handled = new AtomicInteger();
-    var handler = BlockingServerCalls.<Message, Message>unary((request, call) -> {
+    var handler = BlockingServerCalls.<Message, Message>unary(UNARY, (request, call) -> {
       handled.incrementAndGet();
       return request;
-    }, threads);
+    }, threads.options());
 
-    try (TestServer server = TestServer.start(transport, service(UNARY, handler))) {
+    try (TestServer server = TestServer.start(transport, service(handler))) {
       RawCall call = RawCall.start(server.channel(), UNARY);
       call.request(2);
       call.send(msg(0));
@@ -222,10 +222,10 @@ class ServerEndOfStreamTest {
   void serverStreamingHalfCloseWithoutARequestGivesInternal(Transport transport)
       throws Exception {
     AtomicInteger handled = new AtomicInteger();
-    var handler = BlockingServerCalls.<Message, Message>serverStreaming((request, responses) ->
-        handled.incrementAndGet(), threads);
+    var handler = BlockingServerCalls.<Message, Message>serverStreaming(SERVER_STREAMING, (request, responses) ->
+        handled.incrementAndGet(), threads.options());
 
-    try (TestServer server = TestServer.start(transport, service(SERVER_STREAMING, handler))) {
+    try (TestServer server = TestServer.start(transport, service(handler))) {
       RawCall call = RawCall.start(server.channel(), SERVER_STREAMING);
       call.request(1);
       call.halfClose();

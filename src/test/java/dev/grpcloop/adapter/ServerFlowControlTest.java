@@ -18,7 +18,7 @@ import dev.grpcloop.adapter.TestServer.DeliveryCounter;
 import dev.grpcloop.adapter.TestServer.HandlerThreads;
 import dev.grpcloop.adapter.TestServer.Transport;
 import dev.grpcloop.echo.proto.Message;
-import io.grpc.ServerCallHandler;
+import io.grpc.ServerMethodDefinition;
 import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,13 +55,13 @@ class ServerFlowControlTest {
     DeliveryCounter deliveries = new DeliveryCounter(delivered -> {
       int ahead = delivered - consumed.get();
       mostAhead.accumulateAndGet(ahead, Math::max);
-      if (ahead > BlockingStream.WINDOW) {
+      if (ahead > CallCore.MAX_BUFFERED_MESSAGES) {
         beyondWindow.countDown();
       }
     });
     CountDownLatch resume = new CountDownLatch(1);
     AtomicInteger mostAheadWhileReading = new AtomicInteger();
-    var handler = BlockingServerCalls.<Message, Message>clientStreaming(requests -> {
+    var handler = BlockingServerCalls.<Message, Message>clientStreaming(CLIENT_STREAMING, requests -> {
       int n = 0;
       for (Message m; (m = requests.recv()) != null; n++) {
         if (seq(m) != n) {
@@ -76,10 +76,10 @@ class ServerFlowControlTest {
         mostAheadWhileReading.accumulateAndGet(deliveries.delivered() - (n + 1), Math::max);
       }
       return msg("received " + n);
-    }, threads);
+    }, threads.options());
 
     try (TestServer server =
-            TestServer.start(transport, service(CLIENT_STREAMING, handler), deliveries);
+            TestServer.start(transport, service(handler), deliveries);
         ClientStream<Message, Message> stream =
             BlockingClientCalls.clientStreaming(server.channel(), CLIENT_STREAMING)) {
       AtomicInteger sent = new AtomicInteger();
@@ -92,15 +92,16 @@ class ServerFlowControlTest {
         }
       });
 
-      // The client floods until the transport stops it; the server holds only its window.
+      // The client floods until the transport stops it; the server holds only its window: the
+      // first message, taken, and as many as the call may hold.
       awaitStuckIn(sender, "send", sent::get);
       assertThat(sent.get()).isLessThan(BIG_COUNT);
       awaitUntil("the window's messages reached the server call",
-          () -> deliveries.delivered() == BlockingStream.WINDOW);
+          () -> deliveries.delivered() == 1 + CallCore.MAX_BUFFERED_MESSAGES);
       assertThat(beyondWindow.await(QUIET.toMillis(), MILLISECONDS))
           .as("more than WINDOW messages delivered while the handler is paused").isFalse();
-      assertThat(deliveries.delivered()).isEqualTo(BlockingStream.WINDOW);
-      assertThat(mostAhead.get()).isLessThanOrEqualTo(BlockingStream.WINDOW);
+      assertThat(deliveries.delivered()).isEqualTo(1 + CallCore.MAX_BUFFERED_MESSAGES);
+      assertThat(mostAhead.get()).isLessThanOrEqualTo(CallCore.MAX_BUFFERED_MESSAGES);
       assertThat(isWaitingIn(sender, "send")).as("the client is still held back").isTrue();
 
       resume.countDown();
@@ -110,7 +111,7 @@ class ServerFlowControlTest {
       threads.assertAllEnded();
     }
     assertThat(deliveries.delivered()).isEqualTo(BIG_COUNT);
-    assertThat(mostAheadWhileReading.get()).isLessThanOrEqualTo(BlockingStream.WINDOW);
+    assertThat(mostAheadWhileReading.get()).isLessThanOrEqualTo(CallCore.MAX_BUFFERED_MESSAGES);
   }
 
   @ParameterizedTest
@@ -121,7 +122,7 @@ class ServerFlowControlTest {
     CountDownLatch allSent = new CountDownLatch(1);
     var handler = streamBigMessages(sent, allSent);
 
-    try (TestServer server = TestServer.start(transport, service(SERVER_STREAMING, handler))) {
+    try (TestServer server = TestServer.start(transport, service(handler))) {
       RawCall call = RawCall.start(server.channel(), SERVER_STREAMING);
       call.send(msg("go"));
       call.halfClose();
@@ -147,7 +148,7 @@ class ServerFlowControlTest {
     CountDownLatch allSent = new CountDownLatch(1);
     var handler = streamBigMessages(sent, allSent);
 
-    try (TestServer server = TestServer.start(transport, service(SERVER_STREAMING, handler));
+    try (TestServer server = TestServer.start(transport, service(handler));
         ClientStream<Message, Message> stream = BlockingClientCalls.serverStreaming(
             server.channel(), SERVER_STREAMING, msg("go"))) {
       awaitStuckIn(threads.awaitOnly(), "send", sent::get);
@@ -168,14 +169,14 @@ class ServerFlowControlTest {
   }
 
   /** A server-streaming handler that sends BIG_COUNT big messages, counting them. */
-  private ServerCallHandler<Message, Message> streamBigMessages(
+  private ServerMethodDefinition<Message, Message> streamBigMessages(
       AtomicInteger sent, CountDownLatch allSent) {
-    return BlockingServerCalls.serverStreaming((request, responses) -> {
+    return BlockingServerCalls.serverStreaming(SERVER_STREAMING, (request, responses) -> {
       for (int i = 0; i < BIG_COUNT; i++) {
         responses.send(big(i));
         sent.incrementAndGet();
       }
       allSent.countDown();
-    }, threads);
+    }, threads.options());
   }
 }

@@ -33,14 +33,14 @@ class ServerMetadataTest {
   @ParameterizedTest
   @EnumSource(Transport.class)
   void handlerReadsHeadersAndSetsHeadersAndTrailersOnOk(Transport transport) throws Exception {
-    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(stream -> {
+    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(BIDI, stream -> {
       stream.sendHeaders(metadata(RESPONSE_KEY, "re: " + stream.requestHeaders().get(REQUEST_KEY)));
       stream.setTrailers(metadata(TRAILER_KEY, "first"));
       stream.send(msg("after the headers"));
       stream.setTrailers(metadata(TRAILER_KEY, "second")); // trailers accumulate
-    }, threads);
+    }, threads.options());
 
-    try (TestServer server = TestServer.start(transport, service(BIDI, handler))) {
+    try (TestServer server = TestServer.start(transport, service(handler))) {
       RawCall call = RawCall.start(
           server.channel(), BIDI, CallOptions.DEFAULT, metadata(REQUEST_KEY, "hello"));
       call.request(Integer.MAX_VALUE);
@@ -59,14 +59,14 @@ class ServerMetadataTest {
   @EnumSource(Transport.class)
   void handlerReadsHeadersAndSetsHeadersAndTrailersOnError(Transport transport)
       throws Exception {
-    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(stream -> {
+    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(BIDI, stream -> {
       stream.sendHeaders(metadata(RESPONSE_KEY, "re: " + stream.requestHeaders().get(REQUEST_KEY)));
       stream.setTrailers(metadata(TRAILER_KEY, "set before the error"));
       throw Status.ABORTED.withDescription("gave up")
           .asException(metadata(ERROR_TRAILER_KEY, "from the exception"));
-    }, threads);
+    }, threads.options());
 
-    try (TestServer server = TestServer.start(transport, service(BIDI, handler))) {
+    try (TestServer server = TestServer.start(transport, service(handler))) {
       RawCall call = RawCall.start(
           server.channel(), BIDI, CallOptions.DEFAULT, metadata(REQUEST_KEY, "hello"));
       call.request(Integer.MAX_VALUE);
@@ -86,7 +86,7 @@ class ServerMetadataTest {
   @EnumSource(Transport.class)
   void sendHeadersAfterTheFirstSendThrowsIllegalState(Transport transport) throws Exception {
     CompletableFuture<Throwable> late = new CompletableFuture<>();
-    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(stream -> {
+    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(BIDI, stream -> {
       stream.send(msg("first"));
       try {
         stream.sendHeaders(metadata(RESPONSE_KEY, "too late"));
@@ -94,9 +94,9 @@ class ServerMetadataTest {
       } catch (IllegalStateException e) {
         late.complete(e);
       }
-    }, threads);
+    }, threads.options());
 
-    try (TestServer server = TestServer.start(transport, service(BIDI, handler))) {
+    try (TestServer server = TestServer.start(transport, service(handler))) {
       RawCall call = RawCall.start(server.channel(), BIDI);
       call.request(Integer.MAX_VALUE);
       call.halfClose();

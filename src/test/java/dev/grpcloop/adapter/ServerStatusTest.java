@@ -15,7 +15,7 @@ import dev.grpcloop.adapter.TestServer.Transport;
 import dev.grpcloop.echo.proto.Message;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
-import io.grpc.ServerCallHandler;
+import io.grpc.ServerMethodDefinition;
 import io.grpc.Status;
 import java.io.IOException;
 import java.util.List;
@@ -78,10 +78,10 @@ class ServerStatusTest {
   @ParameterizedTest
   @EnumSource(Transport.class)
   void statusExceptionKeepsStatusDescriptionAndTrailers(Transport transport) throws Exception {
-    var handler = BlockingServerCalls.<Message, Message>unary((request, call) -> {
+    var handler = BlockingServerCalls.<Message, Message>unary(UNARY, (request, call) -> {
       throw Status.FAILED_PRECONDITION.withDescription("the precondition failed")
           .asException(metadata(ERROR_TRAILER_KEY, "why"));
-    }, threads);
+    }, threads.options());
 
     Ended ended = callOnce(transport, UNARY, handler);
 
@@ -95,11 +95,11 @@ class ServerStatusTest {
   @EnumSource(Transport.class)
   void statusRuntimeExceptionKeepsStatusDescriptionAndTrailers(Transport transport)
       throws Exception {
-    var handler = BlockingServerCalls.<Message, Message>serverStreaming((request, responses) -> {
+    var handler = BlockingServerCalls.<Message, Message>serverStreaming(SERVER_STREAMING, (request, responses) -> {
       responses.send(msg("before the error"));
       throw Status.RESOURCE_EXHAUSTED.withDescription("out of quota")
           .asRuntimeException(metadata(ERROR_TRAILER_KEY, "quota"));
-    }, threads);
+    }, threads.options());
 
     Ended ended = callOnce(transport, SERVER_STREAMING, handler);
 
@@ -115,9 +115,9 @@ class ServerStatusTest {
   void uncheckedExceptionBecomesUnknownWithoutItsMessageAndIsLogged(Transport transport)
       throws Exception {
     IllegalArgumentException failure = new IllegalArgumentException(SECRET);
-    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(stream -> {
+    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(BIDI, stream -> {
       throw failure;
-    }, threads);
+    }, threads.options());
 
     Ended ended = callOnce(transport, BIDI, handler);
 
@@ -129,9 +129,9 @@ class ServerStatusTest {
   void checkedExceptionBecomesUnknownWithoutItsMessageAndIsLogged(Transport transport)
       throws Exception {
     IOException failure = new IOException(SECRET);
-    var handler = BlockingServerCalls.<Message, Message>clientStreaming(requests -> {
+    var handler = BlockingServerCalls.<Message, Message>clientStreaming(CLIENT_STREAMING, requests -> {
       throw failure;
-    }, threads);
+    }, threads.options());
 
     Ended ended = callOnce(transport, CLIENT_STREAMING, handler);
 
@@ -141,7 +141,7 @@ class ServerStatusTest {
   @ParameterizedTest
   @EnumSource(Transport.class)
   void nullResponseBecomesUnknownNotAHang(Transport transport) throws Exception {
-    var handler = BlockingServerCalls.<Message, Message>unary((request, call) -> null, threads);
+    var handler = BlockingServerCalls.<Message, Message>unary(UNARY, (request, call) -> null, threads.options());
 
     Ended ended = callOnce(transport, UNARY, handler);
 
@@ -155,9 +155,10 @@ class ServerStatusTest {
   void threadFactoryWithoutAThreadFailsTheCallNotHangsIt(Transport transport) throws Exception {
     ThreadFactory noThreads = task -> null;
     var handler =
-        BlockingServerCalls.<Message, Message>unary((request, call) -> request, noThreads);
+        BlockingServerCalls.<Message, Message>unary(UNARY, (request, call) -> request,
+            BlockingServerCalls.Options.DEFAULT.withThreads(noThreads));
 
-    try (TestServer server = TestServer.start(transport, service(UNARY, handler))) {
+    try (TestServer server = TestServer.start(transport, service(handler))) {
       RawCall call = RawCall.start(server.channel(), UNARY);
       call.request(1);
       call.send(msg("request"));
@@ -185,8 +186,8 @@ class ServerStatusTest {
   private record Ended(Status status, Metadata trailers, List<Message> messages) {}
 
   private Ended callOnce(Transport transport, MethodDescriptor<Message, Message> method,
-      ServerCallHandler<Message, Message> handler) throws Exception {
-    try (TestServer server = TestServer.start(transport, service(method, handler))) {
+      ServerMethodDefinition<Message, Message> handler) throws Exception {
+    try (TestServer server = TestServer.start(transport, service(handler))) {
       RawCall call = RawCall.start(server.channel(), method);
       call.request(Integer.MAX_VALUE);
       call.send(msg("request"));

@@ -4,7 +4,7 @@ import dev.grpcloop.echo.proto.Message;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.MethodDescriptor.MethodType;
-import io.grpc.ServerCallHandler;
+import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.protobuf.ProtoUtils;
@@ -36,9 +36,8 @@ final class TestMethods {
   private static final String PADDING = "x".repeat(64 * 1024);
 
   /** A service with one method, named after {@link #SERVICE}. */
-  static ServerServiceDefinition service(
-      MethodDescriptor<Message, Message> method, ServerCallHandler<Message, Message> handler) {
-    return ServerServiceDefinition.builder(SERVICE).addMethod(method, handler).build();
+  static ServerServiceDefinition service(ServerMethodDefinition<Message, Message> method) {
+    return ServerServiceDefinition.builder(SERVICE).addMethod(method).build();
   }
 
   static Message msg(String text) {

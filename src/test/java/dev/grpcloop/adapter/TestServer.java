@@ -190,6 +190,11 @@ final class TestServer implements AutoCloseable {
       return thread;
     }
 
+    /** Binding options that run each handler on a thread from this factory. */
+    BlockingServerCalls.Options options() {
+      return BlockingServerCalls.Options.DEFAULT.withThreads(this);
+    }
+
     /** The {@code index}-th thread made (0 is the first), waiting for it to be made. */
     Thread awaitThread(int index) {
       awaitUntil("handler thread " + index + " is made", () -> made.size() > index);

@@ -89,7 +89,7 @@ class ChatServiceTest {
     assertThat(bob.awaitEnd()).isEqualTo(Status.OK);
     ServerMessage left = alice.await(leftEvent("bob"));
     assertThat(left.getLeft().getReason()).isEmpty();
-    room.awaitOutboxThreadsEnded(1);
+    room.awaitHandlerThreadsEnded(1);
     // The name is free again.
     ChatUser bobAgain = join("bob");
     assertThat(alice.next()).matches(joinedEvent("bob"));
@@ -108,7 +108,7 @@ class ChatServiceTest {
     bob.stream.cancel("gone", null);
 
     assertThat(alice.await(leftEvent("bob")).getLeft().getReason()).isEqualTo("connection lost");
-    room.awaitOutboxThreadsEnded(1);
+    room.awaitHandlerThreadsEnded(1);
   }
 
   @Test
@@ -171,7 +171,7 @@ class ChatServiceTest {
     for (int i = 0; i < lines.size(); i++) {
       assertThat(lines.get(i)).startsWith(i + " ");
     }
-    room.awaitOutboxThreadsEnded(1);
+    room.awaitHandlerThreadsEnded(1);
   }
 
   @Test
@@ -189,7 +189,7 @@ class ChatServiceTest {
 
     assertThat(alice.awaitEnd()).isEqualTo(Status.OK);
     assertThat(carol.awaitEnd().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(room.outboxThreads).hasSize(3);
-    room.awaitOutboxThreadsEnded(3);
+    assertThat(room.handlerThreads).hasSize(3);
+    room.awaitHandlerThreadsEnded(3);
   }
 }

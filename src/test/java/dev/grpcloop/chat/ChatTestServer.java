@@ -16,21 +16,21 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A chat server on an ephemeral port for one test, with the users and channels the test opened,
- * all closed at the end. It counts the outbox threads the room starts, to check that none outlives
- * its call.
+ * all closed at the end. It counts the calls' handler threads: a handler thread ends only once its
+ * call's outbox thread (a helper of the call) has ended, so none outlives its call.
  */
 final class ChatTestServer implements AutoCloseable {
-  final ConcurrentLinkedQueue<Thread> outboxThreads = new ConcurrentLinkedQueue<>();
+  final ConcurrentLinkedQueue<Thread> handlerThreads = new ConcurrentLinkedQueue<>();
   final ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final List<ChatUser> users = new ArrayList<>();
   final Server server;
 
   ChatTestServer(int outboxCapacity) throws Exception {
-    ThreadFactory virtual = Thread.ofVirtual().name("chat-outbox").factory();
+    ThreadFactory virtual = Thread.ofVirtual().name("chat-handler").factory();
     ThreadFactory counted = task -> {
       Thread t = virtual.newThread(task);
-      outboxThreads.add(t);
+      handlerThreads.add(t);
       return t;
     };
     server = ExampleServer.start(0, new ChatService(outboxCapacity, log::add, counted));
@@ -61,13 +61,13 @@ final class ChatTestServer implements AutoCloseable {
     return user;
   }
 
-  /** Waits until at least {@code count} outbox threads have ended, at most 5 s. */
-  void awaitOutboxThreadsEnded(int count) throws InterruptedException {
+  /** Waits until at least {@code count} handler threads have ended, at most 5 s. */
+  void awaitHandlerThreadsEnded(int count) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (outboxThreads.stream().filter(t -> !t.isAlive()).count() < count) {
+    while (handlerThreads.stream().filter(t -> !t.isAlive()).count() < count) {
       long left = deadline - System.nanoTime();
       assertThat(left).as("%d outbox threads ended within 5 s", count).isPositive();
-      Thread alive = outboxThreads.stream().filter(Thread::isAlive).findFirst().orElseThrow();
+      Thread alive = handlerThreads.stream().filter(Thread::isAlive).findFirst().orElseThrow();
       alive.join(Duration.ofNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50))));
     }
   }

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -71,11 +72,15 @@ class MisuseTest {
   }
 
   private void twoReceivers(ServerStream<Message, Message> stream) throws Exception {
-    Thread.ofVirtual().start(() -> second.complete(attempt(stream::recv)));
-    // The client sends nothing: once the second thread has asked for messages, it waits inside
-    // recv() until the call ends.
-    RecordedCall call = harness.recorder.awaitCall("two-receivers", WAIT);
-    RecordedCall.await(call.requested, WAIT, "the second thread to wait in recv");
+    Thread receiver = Thread.ofVirtual().start(() -> second.complete(attempt(stream::recv)));
+    // The client sends nothing: the second thread waits inside recv() until the call ends.
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (receiver.getState() != Thread.State.WAITING) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError("the second thread never waited in recv");
+      }
+      LockSupport.parkNanos(1_000_000);
+    }
     misuseRethrown(stream::recv);
   }
 

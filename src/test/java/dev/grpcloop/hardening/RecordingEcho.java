@@ -38,10 +38,9 @@ final class RecordingEcho {
 
   /** The echo service with this loop, each handler on a thread from {@code threads}. */
   ServerServiceDefinition bindService(ThreadFactory threads) {
-    return ServerServiceDefinition.builder(EchoServiceGrpc.getServiceDescriptor())
-        .addMethod(EchoServiceGrpc.getEchoStreamMethod(),
-            BlockingServerCalls.bidiStreaming(this::echoStream, threads))
-        .build();
+    return BlockingServerCalls.service(EchoServiceGrpc.getServiceDescriptor(),
+        BlockingServerCalls.bidiStreaming(EchoServiceGrpc.getEchoStreamMethod(), this::echoStream,
+            BlockingServerCalls.Options.DEFAULT.withThreads(threads)));
   }
 
   private void echoStream(ServerStream<Message, Message> stream) throws Exception {

@@ -32,7 +32,7 @@ record StressPlan(int messages, ClientMode client, int clientAt, long deadlineMi
   }
 
   enum ServerMode {
-    /** The seed's loop: echo every message, return at end-of-stream. */
+    /** The Go article's loop: echo every message, return at end-of-stream. */
     ECHO,
     /** Echo serverAt messages, then return (OK) while the client may still send. */
     RETURN_EARLY,

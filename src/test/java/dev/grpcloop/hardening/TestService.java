@@ -1,7 +1,6 @@
 package dev.grpcloop.hardening;
 
 import dev.grpcloop.adapter.BlockingServerCalls;
-import dev.grpcloop.adapter.ServerHandlers;
 import dev.grpcloop.echo.proto.Message;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
@@ -17,7 +16,7 @@ import java.util.concurrent.ThreadFactory;
 final class TestService {
   static final String NAME = "hardening.Test";
 
-  private final Map<String, ServerHandlers.BidiStreaming<Message, Message>> handlers =
+  private final Map<String, BlockingServerCalls.BidiStreamingHandler<Message, Message>> handlers =
       new LinkedHashMap<>();
 
   /** The descriptor of the bidi method {@code name} of this service. */
@@ -31,7 +30,7 @@ final class TestService {
   }
 
   /** Adds the bidi method {@code name}, handled by {@code handler}. */
-  TestService bidi(String name, ServerHandlers.BidiStreaming<Message, Message> handler) {
+  TestService bidi(String name, BlockingServerCalls.BidiStreamingHandler<Message, Message> handler) {
     handlers.put(name, handler);
     return this;
   }
@@ -40,7 +39,8 @@ final class TestService {
   ServerServiceDefinition build(ThreadFactory threads) {
     ServerServiceDefinition.Builder builder = ServerServiceDefinition.builder(NAME);
     handlers.forEach((name, handler) ->
-        builder.addMethod(method(name), BlockingServerCalls.bidiStreaming(handler, threads)));
+        builder.addMethod(BlockingServerCalls.bidiStreaming(method(name), handler,
+            BlockingServerCalls.Options.DEFAULT.withThreads(threads))));
     return builder.build();
   }
 

@@ -1,0 +1,139 @@
+package dev.grpcloop.adapter;
+
+import io.grpc.Context;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The helper threads of one server call ({@link ServerCallScope#fork}). Each runs in the call's
+ * Context. While the handler runs, the first helper to fail fails the call: its failure is kept
+ * and the handler is interrupted. When the handler finishes, {@link #stop} interrupts the helpers
+ * still running and waits for them, so that none outlives the call. Made by the first fork.
+ */
+final class HelperThreads {
+
+  private static final Logger logger = Logger.getLogger(BlockingServerCalls.class.getName());
+
+  /** The call's lock: guards the fields below. Never held while a thread starts or is joined. */
+  private final ReentrantLock lock;
+
+  private final Context context;
+
+  /** The handler's thread: interrupted by the first failure. */
+  private final Thread handler;
+
+  /** Helpers started and not yet ended. */
+  private final List<Thread> running = new ArrayList<>(2);
+
+  /** The handler finished: no more helpers may start. */
+  private boolean stopped;
+
+  /** What the first helper to fail threw while the handler ran, or null. */
+  private Throwable failure;
+
+  HelperThreads(ReentrantLock lock, Context context, Thread handler) {
+    this.lock = lock;
+    this.context = context;
+    this.handler = handler;
+  }
+
+  /** Starts {@code task} on a new virtual thread; see {@link ServerCallScope#fork}. */
+  Thread fork(ServerCallScope.Task task) {
+    Thread thread = Thread.ofVirtual().name(handler.getName() + " helper")
+        .unstarted(() -> run(task));
+    lock.lock();
+    try {
+      if (stopped) {
+        throw new IllegalStateException("fork() after the handler finished");
+      }
+      running.add(thread);
+    } finally {
+      lock.unlock();
+    }
+    thread.start();
+    return thread;
+  }
+
+  /**
+   * Called by the handler's thread when the handler has finished: interrupts the helpers still
+   * running, waits for them, and returns the first failure, or null.
+   */
+  Throwable stop() {
+    List<Thread> left;
+    lock.lock();
+    try {
+      stopped = true;
+      left = List.copyOf(running);
+    } finally {
+      lock.unlock();
+    }
+    left.forEach(Thread::interrupt);
+    for (Thread helper : left) {
+      joinUninterruptibly(helper);
+    }
+    lock.lock();
+    try {
+      return failure;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void run(ServerCallScope.Task task) {
+    try {
+      context.call(() -> {
+        task.run();
+        return null;
+      });
+    } catch (Throwable t) {
+      failed(t);
+    } finally {
+      lock.lock();
+      try {
+        running.remove(Thread.currentThread());
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /**
+   * The first failure while the handler runs becomes the call's, and wakes the handler. After the
+   * handler finished, a helper stopped by {@link #stop}'s interrupt is expected; anything else it
+   * throws is logged, as is a second failure.
+   */
+  private void failed(Throwable t) {
+    boolean first;
+    boolean afterHandler;
+    lock.lock();
+    try {
+      afterHandler = stopped;
+      first = !afterHandler && failure == null;
+      if (first) {
+        failure = t;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (first) {
+      handler.interrupt();
+    } else if (!(t instanceof InterruptedException)) {
+      logger.log(Level.WARNING, "A helper thread of " + handler.getName() + " failed"
+          + (afterHandler ? " after the handler finished" : " after another"), t);
+    }
+  }
+
+  private static void joinUninterruptibly(Thread thread) {
+    for (;;) {
+      try {
+        thread.join();
+        return;
+      } catch (InterruptedException e) {
+        // A helper failing meanwhile interrupted the handler: the outcome is already recorded.
+      }
+    }
+  }
+}

@@ -1,0 +1,68 @@
+package dev.grpcloop.adapter;
+
+/**
+ * The messages a call holds for {@code recv}, oldest first, with the sum of their sizes: a ring
+ * that grows on demand (grpc may deliver more than the call asked for, when an interceptor asked
+ * too). Not thread-safe: its call's lock guards it. The call drops it when it is empty, so that an
+ * idle or parked stream carries none.
+ *
+ * @param <T> the message type
+ */
+final class Inbox<T> {
+
+  /** The ring of messages; slots outside [head, head + count) are null. */
+  private Object[] items = new Object[4];
+
+  /** sizes[i] is the size in bytes of items[i]. */
+  private int[] sizes = new int[4];
+
+  /** Index of the oldest message. */
+  private int head;
+
+  /** Number of messages held. */
+  private int count;
+
+  /** Sum of the sizes of the messages held. */
+  private long bytes;
+
+  int count() {
+    return count;
+  }
+
+  long bytes() {
+    return bytes;
+  }
+
+  void add(T message, int size) {
+    if (count == items.length) {
+      Object[] grownItems = new Object[count * 2];
+      int[] grownSizes = new int[count * 2];
+      for (int i = 0; i < count; i++) {
+        grownItems[i] = items[(head + i) % count];
+        grownSizes[i] = sizes[(head + i) % count];
+      }
+      items = grownItems;
+      sizes = grownSizes;
+      head = 0;
+    }
+    int tail = (head + count) % items.length;
+    items[tail] = message;
+    sizes[tail] = size;
+    count++;
+    bytes += size;
+  }
+
+  /** Takes the oldest message, or returns null if there is none. */
+  @SuppressWarnings("unchecked")
+  T poll() {
+    if (count == 0) {
+      return null;
+    }
+    T message = (T) items[head];
+    items[head] = null;
+    bytes -= sizes[head];
+    head = (head + 1) % items.length;
+    count--;
+    return message;
+  }
+}

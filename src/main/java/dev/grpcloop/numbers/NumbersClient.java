@@ -1,0 +1,117 @@
+package dev.grpcloop.numbers;
+
+import dev.grpcloop.adapter.ClientStream;
+import dev.grpcloop.numbers.proto.Number;
+import dev.grpcloop.numbers.proto.NumbersLoop;
+import dev.grpcloop.serving.CommandLine;
+import dev.grpcloop.serving.ExampleClient;
+import io.grpc.Channel;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Calls each method of {@code numbers.Numbers} once and prints what came back. Usage: {@code
+ * NumbersClient [--host H] [--port N] [N]} (default 5).
+ */
+public final class NumbersClient {
+  private NumbersClient() {}
+
+  /** Runs the client; exits 0 if every call worked, 1 if one failed, 2 on bad options. */
+  public static void main(String[] args) throws InterruptedException {
+    CommandLine commandLine;
+    long n;
+    try {
+      commandLine = CommandLine.parse(args, Set.of("--host", "--port"));
+      n = commandLine.operands().isEmpty() ? 5 : Long.parseLong(commandLine.operands().get(0));
+    } catch (IllegalArgumentException e) {
+      System.err.println("numbers client: " + e.getMessage());
+      System.err.println("usage: NumbersClient [--host H] [--port N] [N]");
+      System.exit(2);
+      return;
+    }
+    ManagedChannel channel = ExampleClient.channel(commandLine);
+    int exitCode;
+    try {
+      printAll(channel, n, System.out);
+      exitCode = 0;
+    } catch (StatusException e) {
+      System.err.println("numbers client: the call failed: " + e.getStatus());
+      exitCode = 1;
+    } finally {
+      ExampleClient.close(channel);
+    }
+    System.exit(exitCode);
+  }
+
+  static void printAll(Channel channel, long n, PrintStream out)
+      throws InterruptedException, StatusException {
+    NumbersLoop.Stub numbers = NumbersLoop.newStub(channel);
+    out.println("square(" + n + ") = " + square(numbers, n));
+    out.println("countdown(" + n + ") = " + countdown(numbers, n));
+    List<Long> upTo = new ArrayList<>();
+    for (long i = 1; i <= n; i++) {
+      upTo.add(i);
+    }
+    out.println("sum" + upTo + " = " + sum(numbers, upTo));
+    out.println("runningSum" + upTo + " = " + runningSum(numbers, upTo));
+  }
+
+  // snippet:unary-client
+  static long square(NumbersLoop.Stub numbers, long n)
+      throws InterruptedException, StatusException {
+    return numbers.square(Number.newBuilder().setValue(n).build()).getValue();
+  }
+  // end-snippet
+
+  // snippet:server-streaming-client
+  static List<Long> countdown(NumbersLoop.Stub numbers, long from)
+      throws InterruptedException, StatusException {
+    List<Long> received = new ArrayList<>();
+    try (ClientStream<Number, Number> stream =
+        numbers.countdown(Number.newBuilder().setValue(from).build())) {
+      for (Number n; (n = stream.recv()) != null; ) { // null: the server finished, OK
+        received.add(n.getValue());
+      }
+    }
+    return received;
+  }
+  // end-snippet
+
+  // snippet:client-streaming-client
+  static long sum(NumbersLoop.Stub numbers, List<Long> values)
+      throws InterruptedException, StatusException {
+    try (ClientStream<Number, Number> stream = numbers.sum()) {
+      for (long n : values) {
+        if (!stream.send(Number.newBuilder().setValue(n).build())) {
+          break; // the call is over: closeAndRecv tells why
+        }
+      }
+      return stream.closeAndRecv().getValue(); // half-closes, waits for the one response
+    }
+  }
+  // end-snippet
+
+  // snippet:bidi-client
+  static List<Long> runningSum(NumbersLoop.Stub numbers, List<Long> values)
+      throws InterruptedException, StatusException {
+    List<Long> totals = new ArrayList<>();
+    try (ClientStream<Number, Number> stream = numbers.runningSum()) {
+      stream.startSender(() -> { // closeSend() when it returns, like Go's defer
+        for (long n : values) {
+          if (!stream.send(Number.newBuilder().setValue(n).build())) {
+            return;
+          }
+        }
+      });
+      for (Number total; (total = stream.recv()) != null; ) {
+        totals.add(total.getValue());
+      }
+    }
+    return totals;
+  }
+  // end-snippet
+}

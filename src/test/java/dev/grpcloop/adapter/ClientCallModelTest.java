@@ -1,0 +1,486 @@
+package dev.grpcloop.adapter;
+
+import static dev.grpcloop.adapter.TestMethods.BIDI;
+import static dev.grpcloop.adapter.TestMethods.msg;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.grpcloop.adapter.CallCore.State;
+import dev.grpcloop.echo.proto.Message;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientStreamTracer;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Every sequence of events a client stream can meet, up to {@link #DEPTH} long, applied to the
+ * real stream ({@link BlockingClientCalls#bidiStreaming}) over a fake {@link ClientCall}, against a
+ * model of what the call's state should be (the transition table of {@link CallCore}). After each
+ * step: recv and send return what the model says; grpc was half-closed only by closeSend, at most
+ * once and never after a cancel; cancelled at most once; a waiter in recv or send is parked only
+ * while the model says it must wait, and never once the call is over; at most one response is
+ * asked for ahead, and the call holds no more than its bounds.
+ *
+ * <p>Events grpc cannot deliver in a state (a response nobody asked for, a second onClose) are not
+ * applied. The depth can be lowered for mutation testing with {@code -Dmodel.depth=N}.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class ClientCallModelTest {
+
+  static final int DEPTH = Integer.getInteger("model.depth", 6);
+
+  /** Two test messages fill the byte bound. */
+  static final int MAX_BYTES = 8;
+
+  enum Event {
+    HEADERS, MESSAGE, TRAILERS, CLOSED_OK, CLOSED_FAILED, CLOSED_CANCELLED, READY, NOT_READY,
+    CLOSE_SEND, CANCEL, CLOSE, RECV, SEND, PARK_IN_RECV, PARK_IN_SEND
+  }
+
+  private long sequences;
+
+  @Test
+  void everySequenceKeepsTheInvariants() throws Exception {
+    String only = System.getProperty("model.sequence"); // to replay one: -Dmodel.sequence=A,B,C
+    if (only != null) {
+      for (int i = 0; i < 1000; i++) {
+        Run run = new Run();
+        for (String event : only.split(",")) {
+          assertThat(run.apply(Event.valueOf(event))).as(event + " applies").isTrue();
+        }
+        run.finish();
+      }
+      return;
+    }
+    explore(new ArrayList<>());
+    System.out.println("ClientCallModelTest: " + sequences + " sequences of up to " + DEPTH
+        + " events");
+    assertThat(sequences).as("sequences explored").isGreaterThan(10_000);
+  }
+
+  private void explore(List<Event> prefix) throws Exception {
+    if (prefix.size() == DEPTH) {
+      return;
+    }
+    for (Event next : Event.values()) {
+      prefix.add(next);
+      Run run = new Run();
+      boolean applied = true;
+      boolean extendable = false;
+      try {
+        for (Event event : prefix) {
+          applied = run.apply(event);
+          if (!applied) {
+            break;
+          }
+        }
+        if (applied) {
+          sequences++;
+          extendable = run.state != State.CLOSED;
+          run.finish();
+        }
+      } catch (AssertionError e) {
+        throw new AssertionError("after " + prefix + ": " + e.getMessage(), e);
+      }
+      if (extendable) {
+        explore(prefix);
+      }
+      prefix.remove(prefix.size() - 1);
+    }
+  }
+
+  /** One call and the model of what it should be. */
+  static final class Run {
+    final FakeChannel channel = new FakeChannel();
+    final ClientStream<Message, Message> stream;
+    final ClientStreamTracer tracer;
+    final FakeClientCall fake;
+
+    // ---- the model ----
+    State state = State.OPEN;
+    Status.Code failure;
+    final Deque<Message> held = new ArrayDeque<>();
+    int delivered;
+    boolean headersReceived;
+    boolean trailersReceived;
+    boolean grpcClosed;
+    boolean sendClosed;
+    boolean endReturned;
+    int expectedHalfCloses;
+    int expectedCancels;
+
+    /** A thread parked in recv or send, if any, and how it ended once it did. */
+    Thread waiter;
+    boolean waiterReceives;
+    CompletableFuture<Object> waiterOutcome;
+
+    Run() {
+      stream = BlockingClientCalls.bidiStreaming(channel, BIDI,
+          CallOptions.DEFAULT.withOption(BlockingClientCalls.MAX_BUFFERED_BYTES, MAX_BYTES),
+          new Metadata());
+      fake = channel.call;
+      tracer = fake.options.getStreamTracerFactories().get(0).newClientStreamTracer(
+          ClientStreamTracer.StreamInfo.newBuilder().build(), new Metadata());
+    }
+
+    boolean over() {
+      return state != State.OPEN && state != State.PEER_FINISHED;
+    }
+
+    /** Applies one event; false if grpc could not deliver it now, or it would be misuse. */
+    boolean apply(Event event) throws Exception {
+      switch (event) {
+        case HEADERS -> {
+          if (headersReceived || grpcClosed) {
+            return false;
+          }
+          headersReceived = true;
+          tracer.inboundHeaders(new Metadata());
+          fake.listener.onHeaders(new Metadata());
+        }
+        case MESSAGE -> {
+          if (!headersReceived || grpcClosed || fake.requested.get() <= delivered) {
+            return false;
+          }
+          Message message = msg(delivered);
+          tracer.inboundMessageRead(delivered, message.getSerializedSize(), -1);
+          delivered++;
+          fake.listener.onMessage(message);
+          if (state == State.OPEN || state == State.PEER_FINISHED) {
+            held.add(message);
+          }
+        }
+        case TRAILERS -> {
+          if (trailersReceived || grpcClosed) {
+            return false;
+          }
+          trailersReceived = true;
+          tracer.inboundTrailers(new Metadata());
+          if (headersReceived && state == State.OPEN) {
+            state = State.PEER_FINISHED;
+          }
+        }
+        case CLOSED_OK, CLOSED_FAILED, CLOSED_CANCELLED -> {
+          if (grpcClosed) {
+            return false;
+          }
+          grpcClosed = true;
+          Status status = event == Event.CLOSED_OK ? Status.OK
+              : event == Event.CLOSED_FAILED ? Status.UNAVAILABLE : Status.CANCELLED;
+          fake.listener.onClose(status, new Metadata());
+          if (state != State.FAILED && state != State.CLOSED) {
+            if (status.isOk()) {
+              state = State.INPUT_ENDED;
+            } else {
+              state = State.FAILED;
+              failure = status.getCode();
+              if (event == Event.CLOSED_CANCELLED) {
+                held.clear(); // cancel wins over what was buffered
+              }
+            }
+          }
+        }
+        case READY -> {
+          fake.ready = true;
+          fake.listener.onReady();
+        }
+        case NOT_READY -> {
+          if (!fake.ready) {
+            return false;
+          }
+          fake.ready = false;
+        }
+        case CLOSE_SEND -> {
+          if (waiter != null && !waiterReceives) {
+            return false; // closeSend belongs to the sending thread
+          }
+          stream.closeSend();
+          if (!sendClosed && state == State.OPEN) {
+            expectedHalfCloses++;
+          }
+          sendClosed = true;
+        }
+        case CANCEL -> {
+          stream.cancel("cancelled by the test", null);
+          if (state == State.OPEN || state == State.PEER_FINISHED) {
+            expectedCancels++;
+            state = State.FAILED;
+            failure = Status.Code.CANCELLED;
+            held.clear();
+          }
+        }
+        case CLOSE -> {
+          stream.close();
+          if (state == State.OPEN || state == State.PEER_FINISHED) {
+            expectedCancels++;
+          }
+          state = State.CLOSED;
+          held.clear();
+        }
+        case RECV -> {
+          if (waiter != null && waiterReceives) {
+            return false;
+          }
+          expectRecv(recvNow());
+        }
+        case SEND -> {
+          if (waiter != null && !waiterReceives) {
+            return false;
+          }
+          expectSend(sendNow(msg("out")), "out");
+        }
+        case PARK_IN_RECV, PARK_IN_SEND -> {
+          boolean recv = event == Event.PARK_IN_RECV;
+          if (waiter != null || (recv ? !recvWaits() : !sendWaits())) {
+            return false; // one waiter at a time, and only one that would wait
+          }
+          park(recv);
+        }
+        default -> throw new AssertionError(event);
+      }
+      settleWaiter();
+      checkAlways();
+      return true;
+    }
+
+    boolean recvWaits() {
+      return held.isEmpty() && (state == State.OPEN || state == State.PEER_FINISHED);
+    }
+
+    boolean sendWaits() {
+      return !sendClosed && state == State.OPEN && !fake.ready;
+    }
+
+    Object recvNow() throws InterruptedException {
+      try {
+        Message message = stream.recv(0, TimeUnit.MILLISECONDS);
+        return message == null ? "end-of-stream" : message;
+      } catch (StatusException e) {
+        return e.getStatus().getCode();
+      } catch (TimeoutException e) {
+        return "timeout";
+      } catch (IllegalStateException e) {
+        return "misuse";
+      }
+    }
+
+    Object sendNow(Message message) throws InterruptedException {
+      try {
+        return stream.send(message, 0, TimeUnit.MILLISECONDS) ? "sent" : "over";
+      } catch (TimeoutException e) {
+        return "timeout";
+      } catch (IllegalStateException e) {
+        return "misuse";
+      }
+    }
+
+    /** Checks what a recv returned or threw, here and now, against the model. */
+    void expectRecv(Object outcome) {
+      if (state == State.CLOSED) {
+        assertThat(outcome).as("recv after close").isEqualTo("misuse");
+      } else if (!held.isEmpty()) {
+        assertThat(outcome).as("recv with a response held").isEqualTo(held.poll());
+      } else if (state == State.FAILED) {
+        assertThat(outcome).as("recv of a failed call").isEqualTo(failure);
+      } else if (state == State.INPUT_ENDED) {
+        assertThat(outcome).as("recv after the call ended OK")
+            .isEqualTo(endReturned ? "misuse" : "end-of-stream");
+        endReturned = true;
+      } else {
+        assertThat(outcome).as("recv with nothing held").isEqualTo("timeout");
+      }
+    }
+
+    /** Checks what a send of {@code text} returned or threw, here and now, against the model. */
+    void expectSend(Object outcome, String text) {
+      if (sendClosed || state == State.CLOSED) {
+        assertThat(outcome).as("send after closeSend or close").isEqualTo("misuse");
+      } else if (state != State.OPEN) {
+        assertThat(outcome).as("send once the call is over (or the server finished)")
+            .isEqualTo("over");
+      } else if (fake.ready) {
+        assertThat(outcome).isEqualTo("sent");
+        assertThat(fake.messages).last().isEqualTo(msg(text));
+      } else {
+        assertThat(outcome).as("send while not ready").isEqualTo("timeout");
+      }
+    }
+
+    void park(boolean recv) {
+      waiterReceives = recv;
+      CompletableFuture<Object> outcome = new CompletableFuture<>();
+      waiterOutcome = outcome;
+      waiter = Thread.ofVirtual().start(() -> {
+        try {
+          if (recv) {
+            Message message = stream.recv();
+            outcome.complete(message == null ? "end-of-stream" : message);
+          } else {
+            outcome.complete(stream.send(msg("parked")) ? "sent" : "over");
+          }
+        } catch (StatusException e) {
+          outcome.complete(e.getStatus().getCode());
+        } catch (IllegalStateException e) {
+          outcome.complete("misuse");
+        } catch (Exception | Error e) {
+          outcome.complete(e);
+        }
+      });
+    }
+
+    /**
+     * Whether {@code thread} waits on one of the call's conditions (in recv or send), rather than
+     * running or waiting a moment for a lock on its way there or out.
+     */
+    static boolean parkedInTheCall(Thread thread) {
+      if (thread.getState() != Thread.State.WAITING) {
+        return false;
+      }
+      for (StackTraceElement frame : thread.getStackTrace()) {
+        if (frame.getClassName().equals(CallCore.class.getName())
+            && frame.getMethodName().equals("await")) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /** Waits until the waiter is parked again or has ended; checks either against the model. */
+    void settleWaiter() throws Exception {
+      if (waiter == null) {
+        return;
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      for (int spins = 0; waiter.isAlive() && !parkedInTheCall(waiter); spins++) {
+        assertThat(System.nanoTime() - deadline).as("the waiter parks or ends").isNegative();
+        if (spins < 1_000) {
+          Thread.yield();
+        } else {
+          LockSupport.parkNanos(10_000);
+        }
+      }
+      if (waiter.isAlive()) {
+        assertThat(waiterReceives ? recvWaits() : sendWaits())
+            .as("a waiter parked where the model says it cannot wait").isTrue();
+        return;
+      }
+      if (waiterReceives) {
+        expectRecv(waiterOutcome.get());
+      } else {
+        expectSend(waiterOutcome.get(), "parked");
+      }
+      waiter = null;
+    }
+
+    void checkAlways() {
+      assertThat(fake.halfCloses.get()).as("half-closes").isEqualTo(expectedHalfCloses)
+          .isLessThanOrEqualTo(1);
+      assertThat(fake.cancels.get()).as("grpc cancels").isEqualTo(expectedCancels)
+          .isLessThanOrEqualTo(1);
+      assertThat(fake.requested.get() - delivered).as("responses asked for ahead")
+          .isLessThanOrEqualTo(1);
+      int bytes = held.stream().mapToInt(Message::getSerializedSize).sum();
+      if (!held.isEmpty()) {
+        assertThat(bytes - held.peekLast().getSerializedSize())
+            .as("bytes held, but for the last response").isLessThan(MAX_BYTES);
+      }
+      if ((state == State.OPEN || state == State.PEER_FINISHED) && bytes < MAX_BYTES) {
+        assertThat(fake.requested.get() - delivered)
+            .as("a response is asked for while there is room").isEqualTo(1);
+      }
+    }
+
+    /** Ends the call as grpc would and checks that no waiter outlives it. */
+    void finish() throws Exception {
+      if (!grpcClosed) {
+        apply(Event.CLOSED_CANCELLED);
+      }
+      apply(Event.CLOSE);
+      assertThat(waiter).as("a waiter outlived the call").isNull();
+    }
+  }
+
+  /** A channel whose calls are {@link FakeClientCall}s. */
+  static final class FakeChannel extends Channel {
+    FakeClientCall call;
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <ReqT, RespT> ClientCall<ReqT, RespT> newCall(
+        MethodDescriptor<ReqT, RespT> method, CallOptions options) {
+      call = new FakeClientCall(options);
+      return (ClientCall<ReqT, RespT>) call;
+    }
+
+    @Override
+    public String authority() {
+      return "fake";
+    }
+  }
+
+  /** grpc's client call as far as the adapter uses it, with grpc's own checks of misuse. */
+  static final class FakeClientCall extends ClientCall<Message, Message> {
+    final CallOptions options;
+    Listener<Message> listener;
+    volatile boolean ready;
+    final AtomicInteger requested = new AtomicInteger();
+    final AtomicInteger halfCloses = new AtomicInteger();
+    final AtomicInteger cancels = new AtomicInteger();
+    final List<Message> messages = new CopyOnWriteArrayList<>();
+
+    FakeClientCall(CallOptions options) {
+      this.options = options;
+    }
+
+    @Override
+    public void start(Listener<Message> responseListener, Metadata headers) {
+      listener = responseListener;
+    }
+
+    @Override
+    public void request(int numMessages) {
+      requested.addAndGet(numMessages);
+    }
+
+    @Override
+    public void cancel(String message, Throwable cause) {
+      cancels.incrementAndGet();
+    }
+
+    @Override
+    public void halfClose() {
+      if (cancels.get() > 0) {
+        throw new IllegalStateException("call was cancelled");
+      }
+      halfCloses.incrementAndGet();
+    }
+
+    @Override
+    public void sendMessage(Message message) {
+      if (cancels.get() > 0 || halfCloses.get() > 0) {
+        throw new IllegalStateException("call was cancelled or half-closed");
+      }
+      messages.add(message);
+    }
+
+    @Override
+    public boolean isReady() {
+      return ready;
+    }
+  }
+}

@@ -1,0 +1,183 @@
+package dev.grpcloop.adapter;
+
+import static dev.grpcloop.adapter.TestMethods.BIDI;
+import static dev.grpcloop.adapter.TestMethods.CLIENT_STREAMING;
+import static dev.grpcloop.adapter.TestMethods.SERVER_STREAMING;
+import static dev.grpcloop.adapter.TestMethods.UNARY;
+import static dev.grpcloop.adapter.TestMethods.msg;
+import static dev.grpcloop.adapter.TestMethods.seq;
+import static dev.grpcloop.adapter.TestServer.QUIET;
+import static dev.grpcloop.adapter.TestServer.awaitUntil;
+import static dev.grpcloop.adapter.TestServer.isWaitingIn;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.grpcloop.adapter.TestServer.DeliveryCounter;
+import dev.grpcloop.adapter.TestServer.Transport;
+import dev.grpcloop.echo.proto.Message;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
+import java.util.function.Function;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Server side: how much the adapter asks the transport for. A unary or server-streaming call needs
+ * no more than 2 messages; a streaming call holds at most 4 MiB (plus one message) unread; and a
+ * request made by an interceptor does not break the adapter's accounting.
+ */
+@Timeout(120)
+class InboundBoundTest {
+
+  private static final int MIB = 1024 * 1024;
+
+  /** The default bound on bytes delivered to a call and not yet taken by recv(). */
+  private static final int UNREAD_BYTES_BOUND = 4 * MIB;
+
+  /** A unary call is delivered at most 2 of 3 messages sent without a half-close. */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void unaryCallRequestsAtMostTwoMessages(Transport transport) throws Exception {
+    assertAtMostTwoDelivered(transport, UNARY,
+        threads -> Bind.unary(UNARY, (request, call) -> request, threads));
+  }
+
+  /** The same for a server-streaming call. */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void serverStreamingCallRequestsAtMostTwoMessages(Transport transport) throws Exception {
+    assertAtMostTwoDelivered(transport, SERVER_STREAMING,
+        threads -> Bind.serverStreaming(SERVER_STREAMING, (request, out) -> out.send(request),
+            threads));
+  }
+
+  private static void assertAtMostTwoDelivered(Transport transport,
+      MethodDescriptor<Message, Message> method,
+      Function<ThreadFactory, ServerServiceDefinition> bind) throws Exception {
+    // The handler's thread starts only once the client has sent all 3, so that whatever the
+    // adapter requests finds them there.
+    CountDownLatch clientSent = new CountDownLatch(1);
+    ThreadFactory virtual = Thread.ofVirtual().factory();
+    ThreadFactory gated = task -> virtual.newThread(() -> {
+      try {
+        clientSent.await();
+      } catch (InterruptedException e) {
+        return;
+      }
+      task.run();
+    });
+    DeliveryCounter deliveries = new DeliveryCounter();
+    try (TestServer server = TestServer.start(transport, bind.apply(gated), deliveries)) {
+      RawCall call = RawCall.start(server.channel(), method);
+      call.request(Integer.MAX_VALUE);
+      for (int i = 0; i < 3; i++) {
+        call.send(msg(i));
+      }
+      clientSent.countDown();
+
+      Status status = call.awaitStatus();
+      assertThat(deliveries.delivered())
+          .as("messages delivered to the %s call (it ended with %s)", method.getType(), status)
+          .isLessThanOrEqualTo(2);
+    }
+  }
+
+  /** A handler that stops receiving holds at most 4 MiB + one message unread. */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void unreadBytesStayWithinTheBound(Transport transport) throws Exception {
+    Message huge = msg("x".repeat(MIB));
+    int size = huge.getSerializedSize();
+    int toSend = 16;
+    CountDownLatch release = new CountDownLatch(1);
+    ServerServiceDefinition service = Bind.bidi(BIDI, stream -> {
+      stream.recv(); // takes one, so that the adapter has started asking for more
+      release.await();
+    });
+    DeliveryCounter deliveries = new DeliveryCounter();
+    try (TestServer server = TestServer.start(transport, service, deliveries);
+        ClientStream<Message, Message> stream =
+            BlockingClientCalls.bidiStreaming(server.channel(), BIDI)) {
+      Thread sender = stream.startSender(() -> {
+        for (int i = 0; i < toSend && stream.send(huge); i++) {
+          // one MiB each
+        }
+      });
+      awaitDeliveriesSettled(deliveries, toSend, sender);
+
+      long unread = (long) (deliveries.delivered() - 1) * size;
+      assertThat(unread)
+          .as("bytes delivered to the handler and not taken (%d messages of %d bytes)",
+              deliveries.delivered() - 1, size)
+          .isLessThanOrEqualTo(UNREAD_BYTES_BOUND + size);
+      release.countDown();
+    }
+  }
+
+  /**
+   * Waits until all {@code total} were delivered, or deliveries stopped for {@link
+   * TestServer#QUIET} while the sender waits in send() or has ended.
+   */
+  private static void awaitDeliveriesSettled(DeliveryCounter deliveries, int total, Thread sender)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TestServer.PATIENCE.toNanos();
+    for (;;) {
+      int before = deliveries.delivered();
+      if (before >= total) {
+        return;
+      }
+      boolean idle = !sender.isAlive() || isWaitingIn(sender, "send");
+      sender.join(QUIET); // a bounded negative wait: no more deliveries should come
+      if (idle && deliveries.delivered() == before
+          && (!sender.isAlive() || isWaitingIn(sender, "send"))) {
+        return;
+      }
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError("deliveries never settled: " + deliveries.delivered());
+      }
+    }
+  }
+
+  /** A request(5) made by an interceptor after startCall loses no message and raises no error. */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void interceptorRequestingMoreDoesNotBreakTheAdapter(Transport transport) throws Exception {
+    int total = 200;
+    CallEvents events = new CallEvents(5);
+    DeliveryCounter deliveries = new DeliveryCounter();
+    ServerServiceDefinition service = Bind.clientStreaming(CLIENT_STREAMING, requests -> {
+      int n = 0;
+      for (Message m; (m = requests.recv()) != null; n++) {
+        assertThat(seq(m)).isEqualTo(n);
+        if (n == 0) {
+          // Fall behind: let the transport deliver all it was asked for before taking more.
+          awaitUntil("all requested messages delivered, or the call ended",
+              () -> deliveries.delivered() >= Math.min(events.requested(), total)
+                  || events.ended.isDone());
+        }
+      }
+      return msg("received " + n);
+    });
+    try (CapturedLog log = new CapturedLog();
+        TestServer server = TestServer.start(transport, service, deliveries, events);
+        ClientStream<Message, Message> stream =
+            BlockingClientCalls.clientStreaming(server.channel(), CLIENT_STREAMING)) {
+      for (int i = 0; i < total && stream.send(msg(i)); i++) {
+        // small messages: none of these waits long
+      }
+      String answer;
+      try {
+        answer = stream.closeAndRecv().getText();
+      } catch (StatusException e) {
+        answer = e.getStatus().toString();
+      }
+      assertThat(answer).as("the answer; logged: %s", log.describe())
+          .isEqualTo("received " + total);
+      assertThat(log.records()).as("warnings logged").isEmpty();
+    }
+  }
+}

@@ -1,0 +1,480 @@
+package dev.grpcloop.adapter;
+
+import static dev.grpcloop.adapter.TestMethods.BIDI;
+import static dev.grpcloop.adapter.TestMethods.msg;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.grpcloop.echo.proto.Message;
+import io.grpc.Attributes;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import java.io.ByteArrayInputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Every sequence of events a server call can meet, up to {@link #DEPTH} long, applied to the real
+ * call ({@link BlockingServerCalls#bidiStreaming}) over a fake {@link ServerCall}, with the call's
+ * invariants checked after each step:
+ *
+ * <ul>
+ *   <li>grpc's call is closed at most once, never after grpc ended it, with the interrupt flag
+ *       clear, and with the handler's status;
+ *   <li>once the call is cancelled, or grpc ended it, recv never returns a message or
+ *       end-of-stream, whatever was buffered or half-closed; end-of-stream comes once, and only
+ *       after a half-close;
+ *   <li>a send that may not proceed never waits: it throws, or times out only while the call is
+ *       open and the transport is not ready;
+ *   <li>no thread stays parked in recv or send once the call is over;
+ *   <li>at most one message is requested ahead, and the call never holds more than its bounds.
+ * </ul>
+ *
+ * <p>Events that grpc cannot deliver in a state (a message nobody asked for, a second half-close,
+ * a cancel after the end) are not applied. The depth can be lowered for mutation testing with
+ * {@code -Dmodel.depth=N}.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class ServerCallModelTest {
+
+  static final int DEPTH = Integer.getInteger("model.depth", 6);
+
+  /** Two test messages fill the byte bound: the bound is reached within a few steps. */
+  static final int MAX_BYTES = 8;
+
+  enum Event {
+    MESSAGE, HALF_CLOSE, READY, NOT_READY, CANCEL, GRPC_ENDS,
+    HANDLER_RETURNS, HANDLER_THROWS, RECV, SEND, PARK_IN_RECV, PARK_IN_SEND
+  }
+
+  private long sequences;
+
+  @Test
+  void everySequenceKeepsTheInvariants() throws Exception {
+    explore(new ArrayList<>());
+    System.out.println("ServerCallModelTest: " + sequences + " sequences of up to " + DEPTH
+        + " events");
+    assertThat(sequences).as("sequences explored").isGreaterThan(10_000);
+  }
+
+  private void explore(List<Event> prefix) throws Exception {
+    if (prefix.size() == DEPTH) {
+      return;
+    }
+    for (Event next : Event.values()) {
+      prefix.add(next);
+      Run run = new Run();
+      boolean applied = true;
+      boolean extendable = false;
+      try {
+        for (Event event : prefix) {
+          applied = run.apply(event);
+          if (!applied) {
+            break;
+          }
+        }
+        if (applied) {
+          sequences++;
+          extendable = !run.closedByHandler(); // the handler's end closes the call for good
+          run.finish();
+        }
+      } catch (AssertionError e) {
+        throw new AssertionError("after " + prefix + ": " + e.getMessage(), e);
+      } finally {
+        run.abandon();
+      }
+      if (extendable) {
+        explore(prefix);
+      }
+      prefix.remove(prefix.size() - 1);
+    }
+  }
+
+  /** One call, driven event by event; it knows what the call should do after each. */
+  static final class Run {
+    final FakeServerCall fake = new FakeServerCall();
+    final CompletableFuture<Throwable> handlerEnd = new CompletableFuture<>();
+    final CompletableFuture<Thread> handlerThread = new CompletableFuture<>();
+    final ServerMethodDefinition<Message, Message> definition;
+    final ServerCall.Listener<Message> listener;
+    final ServerStream<Message, Message> stream;
+    /** A thread parked in recv or send, if any, and how it ended once it did. */
+    Thread waiter;
+    boolean waiterReceives;
+    CompletableFuture<Object> waiterOutcome;
+
+    int sent;
+    int taken;
+    boolean halfClosed;
+    boolean grpcEnded;
+    boolean handlerEnded;
+    boolean endReturned;
+
+    Run() throws Exception {
+      CompletableFuture<ServerStream<Message, Message>> streamOf = new CompletableFuture<>();
+      definition = BlockingServerCalls.bidiStreaming(BIDI, s -> {
+        streamOf.complete(s);
+        Throwable end = handlerEnd.get();
+        if (end instanceof Exception e) {
+          throw e;
+        }
+      }, BlockingServerCalls.Options.DEFAULT.withMaxBufferedBytes(MAX_BYTES).withThreads(task -> {
+        Thread thread = Thread.ofVirtual().unstarted(task);
+        handlerThread.complete(thread);
+        return thread;
+      }));
+      fake.method = definition.getMethodDescriptor();
+      listener = definition.getServerCallHandler().startCall(fake, new Metadata());
+      stream = streamOf.get(5, TimeUnit.SECONDS);
+    }
+
+    boolean over() {
+      return grpcEnded || handlerEnded;
+    }
+
+    boolean closedByHandler() {
+      return handlerEnded;
+    }
+
+    /** Applies one event; false if grpc could not deliver it now. */
+    boolean apply(Event event) throws Exception {
+      switch (event) {
+        case MESSAGE -> {
+          if (fake.requested.get() <= sent || halfClosed || grpcEnded) {
+            return false;
+          }
+          // As grpc does: parse with the method's (wrapped) marshaller, then deliver.
+          Message message = definition.getMethodDescriptor()
+              .parseRequest(new ByteArrayInputStream(msg(sent).toByteArray()));
+          sent++;
+          listener.onMessage(message);
+        }
+        case HALF_CLOSE -> {
+          if (halfClosed || grpcEnded) {
+            return false;
+          }
+          halfClosed = true;
+          listener.onHalfClose();
+        }
+        case READY -> {
+          if (grpcEnded) {
+            return false;
+          }
+          fake.ready = true;
+          listener.onReady();
+        }
+        case NOT_READY -> {
+          if (!fake.ready) {
+            return false;
+          }
+          fake.ready = false;
+        }
+        case CANCEL, GRPC_ENDS -> {
+          if (grpcEnded) {
+            return false;
+          }
+          grpcEnded = true;
+          if (event == Event.CANCEL) {
+            listener.onCancel();
+          } else {
+            listener.onComplete();
+          }
+        }
+        case HANDLER_RETURNS, HANDLER_THROWS -> {
+          if (handlerEnded) {
+            return false;
+          }
+          boolean throwing = event == Event.HANDLER_THROWS;
+          handlerEnd.complete(throwing ? Status.ABORTED.asException() : null);
+          Thread handler = handlerThread.get();
+          handler.join(TimeUnit.SECONDS.toMillis(5));
+          assertThat(handler.isAlive()).as("the handler's thread ended").isFalse();
+          handlerEnded = true;
+          checkClose(throwing ? Status.Code.ABORTED : Status.Code.OK);
+        }
+        case RECV -> {
+          if (waiter != null && waiterReceives) {
+            return false; // a second receiver is misuse, tested elsewhere
+          }
+          checkRecv();
+        }
+        case SEND -> {
+          if (waiter != null && !waiterReceives) {
+            return false;
+          }
+          checkSend();
+        }
+        case PARK_IN_RECV, PARK_IN_SEND -> {
+          if (over() || waiter != null) {
+            return false; // one waiter at a time; and it would not wait
+          }
+          boolean recv = event == Event.PARK_IN_RECV;
+          if (recv && (halfClosed || taken < sent)) {
+            return false; // recv would return at once
+          }
+          if (!recv && fake.ready) {
+            return false; // send would not wait
+          }
+          waiterReceives = recv;
+          CompletableFuture<Object> outcome = new CompletableFuture<>();
+          waiterOutcome = outcome;
+          waiter = Thread.ofVirtual().start(() -> {
+            try {
+              if (recv) {
+                Message message = stream.recv();
+                outcome.complete(message == null ? "end-of-stream" : message);
+              } else {
+                stream.send(msg("parked"));
+                outcome.complete("sent");
+              }
+            } catch (StatusException e) {
+              outcome.complete(e.getStatus().getCode());
+            } catch (IllegalStateException e) {
+              outcome.complete("misuse");
+            } catch (Exception | Error e) {
+              outcome.complete(e);
+            }
+          });
+        }
+        default -> throw new AssertionError(event);
+      }
+      settleWaiter();
+      checkAlways();
+      return true;
+    }
+
+    /**
+     * Whether {@code thread} waits on one of the call's conditions (in recv or send), rather than
+     * running or waiting a moment for a lock on its way there or out.
+     */
+    static boolean parkedInTheCall(Thread thread) {
+      if (thread.getState() != Thread.State.WAITING) {
+        return false;
+      }
+      for (StackTraceElement frame : thread.getStackTrace()) {
+        if (frame.getClassName().equals(CallCore.class.getName())
+            && frame.getMethodName().equals("await")) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /**
+     * Waits until the waiter, if any, is parked again or has ended, and checks what it got: what a
+     * recv or send probe would have got at the same point.
+     */
+    void settleWaiter() throws Exception {
+      if (waiter == null) {
+        return;
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      for (int spins = 0; waiter.isAlive() && !parkedInTheCall(waiter); spins++) {
+        assertThat(System.nanoTime() - deadline).as("the waiter parks or ends").isNegative();
+        if (spins < 1_000) {
+          Thread.yield();
+        } else {
+          LockSupport.parkNanos(10_000);
+        }
+      }
+      if (waiter.isAlive()) {
+        assertThat(over()).as("a waiter is still parked after the call ended").isFalse();
+        if (waiterReceives) {
+          assertThat(taken == sent && !halfClosed)
+              .as("a receiver parked while a message or the end is there for it").isTrue();
+        } else {
+          assertThat(fake.ready).as("a sender parked while the transport is ready").isFalse();
+        }
+        return;
+      }
+      Object outcome = waiterOutcome.get();
+      if (waiterReceives) {
+        expectRecv(outcome);
+      } else {
+        expectSend(outcome, "parked");
+      }
+      waiter = null;
+    }
+
+    /** What must hold after every step. */
+    void checkAlways() throws InterruptedException {
+      assertThat(fake.closes).as("grpc closes").isLessThanOrEqualTo(1);
+      assertThat(fake.requested.get() - sent).as("messages asked for ahead").isLessThanOrEqualTo(1);
+      assertThat(sent - taken).as("messages held").isLessThanOrEqualTo(
+          CallCore.MAX_BUFFERED_MESSAGES);
+      if (!over() && sent > taken) {
+        assertThat(bytesHeld() - msg(sent - 1).getSerializedSize())
+            .as("bytes held, but for the last message").isLessThan(MAX_BYTES);
+      }
+      if (!over() && !halfClosed && sent - taken < CallCore.MAX_BUFFERED_MESSAGES
+          && bytesHeld() < MAX_BYTES) {
+        assertThat(fake.requested.get() - sent).as("a message is asked for while there is room")
+            .isEqualTo(1);
+      }
+    }
+
+    int bytesHeld() {
+      int bytes = 0;
+      for (int i = taken; i < sent; i++) {
+        bytes += msg(i).getSerializedSize();
+      }
+      return bytes;
+    }
+
+    void checkClose(Status.Code expected) {
+      if (grpcEnded) {
+        assertThat(fake.closes).as("grpc ended the call: nothing to close").isZero();
+      } else {
+        assertThat(fake.closes).as("closed once").isEqualTo(1);
+        assertThat(fake.closedWith.getCode()).isEqualTo(expected);
+        assertThat(fake.interruptedInClose).as("interrupt flag in close").isFalse();
+      }
+    }
+
+    void checkRecv() throws InterruptedException {
+      Object outcome;
+      try {
+        Message message = stream.recv(0, TimeUnit.MILLISECONDS);
+        outcome = message == null ? "end-of-stream" : message;
+      } catch (StatusException e) {
+        outcome = e.getStatus().getCode();
+      } catch (TimeoutException e) {
+        outcome = "timeout";
+      } catch (IllegalStateException e) {
+        outcome = "misuse";
+      }
+      expectRecv(outcome);
+    }
+
+    /** Checks what a recv returned or threw, here and now. */
+    void expectRecv(Object outcome) {
+      if (handlerEnded) {
+        assertThat(outcome).as("recv after the handler closed the call").isEqualTo("misuse");
+      } else if (grpcEnded) {
+        assertThat(outcome).as("recv once grpc ended the call: cancel wins")
+            .isEqualTo(Status.Code.CANCELLED);
+      } else if (taken < sent) {
+        assertThat(outcome).as("recv with a message held").isEqualTo(msg(taken));
+        taken++;
+      } else if (halfClosed) {
+        assertThat(outcome).as("recv after the half-close")
+            .isEqualTo(endReturned ? "misuse" : "end-of-stream");
+        endReturned = true;
+      } else {
+        assertThat(outcome).as("recv with nothing held").isEqualTo("timeout");
+      }
+    }
+
+    void checkSend() throws InterruptedException {
+      Object outcome;
+      try {
+        stream.send(msg("out"), 0, TimeUnit.MILLISECONDS);
+        outcome = "sent";
+      } catch (StatusException e) {
+        outcome = e.getStatus().getCode();
+      } catch (TimeoutException e) {
+        outcome = "timeout";
+      } catch (IllegalStateException e) {
+        outcome = "misuse";
+      }
+      expectSend(outcome, "out");
+    }
+
+    /** Checks what a send of {@code text} returned or threw, here and now. */
+    void expectSend(Object outcome, String text) {
+      if (handlerEnded) {
+        assertThat(outcome).as("send after the handler closed the call").isEqualTo("misuse");
+      } else if (grpcEnded) {
+        assertThat(outcome).as("send once grpc ended the call").isEqualTo(Status.Code.CANCELLED);
+      } else if (fake.ready) {
+        assertThat(outcome).isEqualTo("sent");
+        assertThat(fake.messages).last().isEqualTo(msg(text));
+        assertThat(fake.headersSent).isTrue();
+      } else {
+        assertThat(outcome).as("send while not ready").isEqualTo("timeout");
+      }
+    }
+
+    /** Ends whatever is still running, so that no thread of this run outlives it. */
+    void finish() throws Exception {
+      if (!handlerEnded) {
+        apply(grpcEnded ? Event.HANDLER_RETURNS : Event.CANCEL);
+        if (!handlerEnded) {
+          apply(Event.HANDLER_RETURNS);
+        }
+      }
+    }
+
+    void abandon() {
+      handlerEnd.complete(null);
+    }
+
+  }
+
+  /** grpc's server call as far as the adapter uses it; records what the adapter did. */
+  static final class FakeServerCall extends ServerCall<Message, Message> {
+    MethodDescriptor<Message, Message> method;
+    volatile boolean ready;
+    final java.util.concurrent.atomic.AtomicInteger requested =
+        new java.util.concurrent.atomic.AtomicInteger();
+    volatile boolean headersSent;
+    volatile int closes;
+    volatile Status closedWith;
+    volatile boolean interruptedInClose;
+    final List<Message> messages = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public void request(int numMessages) {
+      requested.addAndGet(numMessages);
+    }
+
+    @Override
+    public void sendHeaders(Metadata headers) {
+      assertThat(headersSent).as("headers sent once").isFalse();
+      headersSent = true;
+    }
+
+    @Override
+    public void sendMessage(Message message) {
+      assertThat(closes).as("send after close").isZero();
+      messages.add(message);
+    }
+
+    @Override
+    public boolean isReady() {
+      return ready && closes == 0;
+    }
+
+    @Override
+    public void close(Status status, Metadata trailers) {
+      interruptedInClose = Thread.currentThread().isInterrupted();
+      closedWith = status;
+      closes++;
+    }
+
+    @Override
+    public boolean isCancelled() {
+      return false;
+    }
+
+    @Override
+    public Attributes getAttributes() {
+      return Attributes.EMPTY;
+    }
+
+    @Override
+    public MethodDescriptor<Message, Message> getMethodDescriptor() {
+      return method;
+    }
+  }
+
+}

@@ -1,0 +1,79 @@
+package dev.grpcloop.numbers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.grpcloop.numbers.proto.NumbersLoop;
+import dev.grpcloop.serving.ExampleServer;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The four kinds, handler and client, over Netty on loopback, as the tutorial shows them. */
+@Timeout(60)
+class NumbersTest {
+  private Server server;
+  private ManagedChannel channel;
+  private NumbersLoop.Stub numbers;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = ExampleServer.start(0, new NumbersService());
+    channel = Grpc.newChannelBuilderForAddress(
+        "127.0.0.1", server.getPort(), InsecureChannelCredentials.create()).build();
+    numbers = NumbersLoop.newStub(channel);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void eachKindAnswersAsItsHandlerSays() throws Exception {
+    assertThat(NumbersClient.square(numbers, 7)).isEqualTo(49);
+    assertThat(NumbersClient.countdown(numbers, 3)).containsExactly(3L, 2L, 1L, 0L);
+    assertThat(NumbersClient.sum(numbers, List.of(1L, 2L, 3L, 4L))).isEqualTo(10);
+    assertThat(NumbersClient.runningSum(numbers, List.of(1L, 2L, 3L)))
+        .containsExactly(1L, 3L, 6L);
+  }
+
+  @Test
+  void emptyStreamsAreNotErrors() throws Exception {
+    assertThat(NumbersClient.sum(numbers, List.of())).isZero();
+    assertThat(NumbersClient.runningSum(numbers, List.of())).isEmpty();
+    assertThat(NumbersClient.countdown(numbers, 0)).containsExactly(0L);
+  }
+
+  @Test
+  void badInputGetsAClearStatusAndTheServerServesOn() throws Exception {
+    StatusException e = org.assertj.core.api.Assertions.catchThrowableOfType(
+        StatusException.class, () -> NumbersClient.countdown(numbers, -1));
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(e.getStatus().getDescription()).isEqualTo("count down from 0 to 1000");
+    assertThat(NumbersClient.square(numbers, 3)).isEqualTo(9);
+  }
+
+  @Test
+  void theClientPrintsEachAnswer() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    NumbersClient.printAll(channel, 3, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    assertThat(bytes.toString(StandardCharsets.UTF_8).lines()).containsExactly(
+        "square(3) = 9",
+        "countdown(3) = [3, 2, 1, 0]",
+        "sum[1, 2, 3] = 6",
+        "runningSum[1, 2, 3] = [1, 3, 6]");
+  }
+}
