@@ -12,7 +12,6 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
-import io.grpc.ServerServiceDefinition;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -59,14 +58,13 @@ class LoopBlockingHandlerTest {
         .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     // An ordinary server (grpc's own event loops, virtual threads) whose handler waits for release.
     otherServer = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
-        .addService(ServerServiceDefinition.builder(EchoServiceGrpc.getServiceDescriptor())
-            .addMethod(EchoServiceGrpc.getEchoStreamMethod(),
-                BlockingServerCalls.bidiStreaming((ServerStream<Message, Message> s) -> {
+        .addService(BlockingServerCalls.service(EchoServiceGrpc.getServiceDescriptor(),
+            BlockingServerCalls.bidiStreaming(EchoServiceGrpc.getEchoStreamMethod(),
+                (ServerStream<Message, Message> s) -> {
                   Message m = s.recv();
                   release.await();
                   s.send(m);
-                }))
-            .build())
+                })))
         .build()
         .start();
     otherChannel = Grpc.newChannelBuilderForAddress(

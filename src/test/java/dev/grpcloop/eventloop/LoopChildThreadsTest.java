@@ -57,6 +57,7 @@ class LoopChildThreadsTest {
         return;
       }
       case "children" -> startChildren();
+      case "helpers" -> forkHelpers(stream);
       case "spinning-child" -> {
         spinner = Thread.ofVirtual().start(() -> {
           childSpinning.countDown();
@@ -98,6 +99,45 @@ class LoopChildThreadsTest {
       executor.submit(() -> carriers.add("task " + LoopServer.carrierName(Thread.currentThread())));
     }
     child.join();
+  }
+
+  /**
+   * The adapter's own helpers ({@code ServerCallScope.fork}, a virtual thread the handler's
+   * thread starts): a helper that parks and is woken three times, and one it forks itself.
+   */
+  private void forkHelpers(ServerStream<Message, Message> stream) throws Exception {
+    SynchronousQueue<String> handOff = new SynchronousQueue<>();
+    Thread helper = stream.fork(() -> {
+      Thread inner = stream.fork(
+          () -> carriers.add("inner " + LoopServer.carrierName(Thread.currentThread())));
+      for (int i = 0; i < 3; i++) {
+        handOff.take();
+        carriers.add("helper " + LoopServer.carrierName(Thread.currentThread()));
+      }
+      inner.join();
+    });
+    for (int i = 0; i < 3; i++) {
+      handOff.put("wake");
+      carriers.add("handler " + LoopServer.carrierName(Thread.currentThread()));
+    }
+    helper.join();
+  }
+
+  @Test
+  void theCallsHelpersRunOnTheDefaultScheduler() throws Exception {
+    ManagedChannel channel = server.connect();
+    try (ClientStream<Message, Message> stream = LoopServer.open(channel)) {
+      assertThat(LoopServer.ask(stream, "helpers")).startsWith("handler grpc-loop-carrier-");
+      stream.closeSend();
+      assertThat(stream.recv()).isNull();
+    }
+    List<String> seen = List.copyOf(carriers);
+    assertThat(seen).hasSize(3 + 3 + 1);
+    for (String entry : seen) {
+      String[] parts = entry.split(" ");
+      assertThat(parts[1]).as(entry)
+          .startsWith(parts[0].equals("handler") ? "grpc-loop-carrier-" : "ForkJoinPool");
+    }
   }
 
   @Test

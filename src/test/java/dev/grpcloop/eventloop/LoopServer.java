@@ -3,7 +3,6 @@ package dev.grpcloop.eventloop;
 import dev.grpcloop.adapter.BlockingClientCalls;
 import dev.grpcloop.adapter.BlockingServerCalls;
 import dev.grpcloop.adapter.ClientStream;
-import dev.grpcloop.adapter.ServerHandlers;
 import dev.grpcloop.echo.proto.EchoServiceGrpc;
 import dev.grpcloop.echo.proto.Message;
 import io.grpc.ConnectivityState;
@@ -11,7 +10,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -42,7 +40,7 @@ final class LoopServer implements AutoCloseable {
   private final List<ManagedChannel> channels = new ArrayList<>();
 
   private LoopServer(Function<NettyServerBuilder, EventLoopHandlers> configure,
-      ServerHandlers.BidiStreaming<Message, Message> handler, ServerInterceptor... interceptors)
+      BlockingServerCalls.BidiStreamingHandler<Message, Message> handler, ServerInterceptor... interceptors)
       throws IOException {
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -54,27 +52,26 @@ final class LoopServer implements AutoCloseable {
       return thread;
     };
     builder.addService(ServerInterceptors.intercept(
-        ServerServiceDefinition.builder(EchoServiceGrpc.getServiceDescriptor())
-            .addMethod(EchoServiceGrpc.getEchoStreamMethod(),
-                BlockingServerCalls.bidiStreaming(handler, recording))
-            .build(),
+        BlockingServerCalls.service(EchoServiceGrpc.getServiceDescriptor(),
+            BlockingServerCalls.bidiStreaming(EchoServiceGrpc.getEchoStreamMethod(), handler,
+                BlockingServerCalls.Options.DEFAULT.withThreads(recording))),
         interceptors));
     server = builder.build().start();
   }
 
   /** A server with {@code loops} event loops and the default time slice. */
-  static LoopServer start(int loops, ServerHandlers.BidiStreaming<Message, Message> handler)
+  static LoopServer start(int loops, BlockingServerCalls.BidiStreamingHandler<Message, Message> handler)
       throws IOException {
     return start(EventLoopHandlers.Options.DEFAULT.withLoops(loops), handler);
   }
 
   static LoopServer start(EventLoopHandlers.Options options,
-      ServerHandlers.BidiStreaming<Message, Message> handler) throws IOException {
+      BlockingServerCalls.BidiStreamingHandler<Message, Message> handler) throws IOException {
     return new LoopServer(b -> EventLoopHandlers.configure(b, options), handler);
   }
 
   /** A server whose calls also pass through {@code interceptors}, which run on the loops. */
-  static LoopServer start(int loops, ServerHandlers.BidiStreaming<Message, Message> handler,
+  static LoopServer start(int loops, BlockingServerCalls.BidiStreamingHandler<Message, Message> handler,
       ServerInterceptor... interceptors) throws IOException {
     return new LoopServer(
         b -> EventLoopHandlers.configure(b, EventLoopHandlers.Options.DEFAULT.withLoops(loops)),
@@ -83,7 +80,7 @@ final class LoopServer implements AutoCloseable {
 
   /** A server configured by {@code configure}, for the fall-back tests. */
   static LoopServer start(Function<NettyServerBuilder, EventLoopHandlers> configure,
-      ServerHandlers.BidiStreaming<Message, Message> handler) throws IOException {
+      BlockingServerCalls.BidiStreamingHandler<Message, Message> handler) throws IOException {
     return new LoopServer(configure, handler);
   }
 

@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.abort;
 
 import dev.grpcloop.adapter.BlockingServerCalls;
-import dev.grpcloop.adapter.ServerHandlers;
 import dev.grpcloop.echo.proto.EchoServiceGrpc;
 import dev.grpcloop.echo.proto.Message;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -92,7 +90,7 @@ class NaiveLoopDeadlockDemo {
     final MultiThreadIoEventLoopGroup group;
     final Server server;
 
-    NaiveServer(int loops, ServerHandlers.BidiStreaming<Message, Message> handler,
+    NaiveServer(int loops, BlockingServerCalls.BidiStreamingHandler<Message, Message> handler,
         ServerInterceptor... interceptors) throws Exception {
       VirtualThreadHooks hooks = VirtualThreadHooks.get();
       group = new MultiThreadIoEventLoopGroup(
@@ -112,10 +110,9 @@ class NaiveLoopDeadlockDemo {
           .channelType(EpollServerSocketChannel.class)
           .directExecutor()
           .addService(ServerInterceptors.intercept(
-              ServerServiceDefinition.builder(EchoServiceGrpc.getServiceDescriptor())
-                  .addMethod(EchoServiceGrpc.getEchoStreamMethod(),
-                      BlockingServerCalls.bidiStreaming(handler, naive))
-                  .build(),
+              BlockingServerCalls.service(EchoServiceGrpc.getServiceDescriptor(),
+                  BlockingServerCalls.bidiStreaming(EchoServiceGrpc.getEchoStreamMethod(), handler,
+                      BlockingServerCalls.Options.DEFAULT.withThreads(naive))),
               interceptors))
           .build()
           .start();
