@@ -62,26 +62,60 @@ class ReadmeTest {
           }
         }
         """;
-    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-    StringWriter output = new StringWriter(); // javac's own report, as on the command line
-    JavaFileObject file =
-        new SimpleJavaFileObject(URI.create("string:///WrongType.java"), JavaFileObject.Kind.SOURCE) {
+    String quoted = "error: incompatible types: String cannot be converted to Message";
+    assertThat(compile("WrongType", source)).contains("WrongType.java:5: " + quoted);
+    assertThat(Files.readString(README)).contains("<!-- compiler-message -->\n```\n" + quoted + "\n```");
+  }
+
+  @Test
+  void everyQuotedFileMatchesTheFile() throws IOException {
+    String readme = Files.readString(README);
+    Matcher m = Pattern.compile("<!-- file:([\\w./-]+) -->\\n```\\w*\\n(.*?)```", Pattern.DOTALL)
+        .matcher(readme);
+    List<String> checked = new ArrayList<>();
+    while (m.find()) {
+      assertThat(m.group(2)).as("README's copy of %s", m.group(1))
+          .isEqualTo(Files.readString(Path.of(m.group(1))));
+      checked.add(m.group(1));
+    }
+    assertThat(checked).contains("src/test/resources/copy-path/pom.xml");
+  }
+
+  @Test
+  void theCompilerRejectsAHandlerOfTheWrongKind() throws IOException {
+    String source = """
+        import dev.grpcloop.adapter.ServerStream;
+        import dev.grpcloop.numbers.proto.Number;
+        import dev.grpcloop.numbers.proto.NumbersLoop;
+        class WrongKind implements NumbersLoop.Service {
           @Override
-          public CharSequence getCharContent(boolean ignoreEncodingErrors) {
-            return source;
-          }
-        };
+          public void square(ServerStream<Number, Number> stream) {}
+        }
+        """;
+    String quoted = "error: method does not override or implement a method from a supertype";
+    assertThat(compile("WrongKind", source)).contains("WrongKind.java:5: " + quoted);
+    assertThat(Files.readString(README))
+        .contains("<!-- compiler-message-kind -->\n```\n" + quoted + "\n```");
+  }
+
+  /** javac's report on {@code source}, as on the command line, in English. */
+  private static String compile(String className, String source) throws IOException {
+    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+    StringWriter output = new StringWriter();
+    JavaFileObject file = new SimpleJavaFileObject(
+        URI.create("string:///" + className + ".java"), JavaFileObject.Kind.SOURCE) {
+      @Override
+      public CharSequence getCharContent(boolean ignoreEncodingErrors) {
+        return source;
+      }
+    };
     List<String> options = List.of("-classpath", System.getProperty("java.class.path"),
-        "-d", Files.createTempDirectory("wrong-type").toString());
+        "-d", Files.createTempDirectory(className).toString());
     JavaCompiler.CompilationTask task =
         javac.getTask(output, null, null, options, null, List.of(file));
     task.setLocale(Locale.ENGLISH);
-    boolean compiled = task.call();
-
-    assertThat(compiled).isFalse();
-    String quoted = "error: incompatible types: String cannot be converted to Message";
-    assertThat(output.toString()).contains("WrongType.java:5: " + quoted);
-    assertThat(Files.readString(README)).contains("<!-- compiler-message -->\n```\n" + quoted + "\n```");
+    assertThat(task.call()).as("%s compiles", className).isFalse();
+    return output.toString();
   }
 
   /** Every marked snippet under src/, by name, with its common indentation removed. */

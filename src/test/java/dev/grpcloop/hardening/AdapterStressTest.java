@@ -6,9 +6,12 @@ import dev.grpcloop.adapter.BlockingClientCalls;
 import dev.grpcloop.adapter.ClientStream;
 import dev.grpcloop.adapter.ServerStream;
 import dev.grpcloop.echo.proto.Message;
+import dev.grpcloop.hardening.StressFlow.Role;
 import dev.grpcloop.hardening.StressPlan.ClientMode;
 import dev.grpcloop.hardening.StressPlan.ServerMode;
 import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Server;
@@ -42,6 +45,13 @@ import org.junit.jupiter.api.Timeout;
  * the threads that cause them (the client's, the handler's, the deadline timer's), which widens the
  * interleavings of recv, send, half-close, cancel, deadline and handler return.
  *
+ * <p>Each call also draws its flow control ({@link StressPlan}): each side's inbound bound (the
+ * default, one message, about two), and receivers that pause until the peer's send is stuck, so
+ * that sends wait for readiness, many times a call. {@link StressFlow}'s probes count those waits
+ * and widen the window between the adapter's isReady() check and its wait, or hold the sender
+ * there until the resumed peer's onReady has come: a wait that ignored what came in that window
+ * would never end. The test fails if the waits, or the onReady events in that window, become rare.
+ *
  * <p>For every call: the adapter closed it exactly once, or, if grpc ended it first (onCancel), at
  * most once; the messages each side received are, in order and without duplicates, a prefix of
  * what the other side sent, and all of it when the call ended OK; the status matches the plan. At
@@ -50,7 +60,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class AdapterStressTest {
-  static final int CALLS = 6_000;
+  static final int CALLS = Integer.getInteger("stress.calls", 6_000);
   static final int CONCURRENT = 32;
   static final long SEED = Long.getLong("stress.seed", 20261125L);
   static final Duration WAIT = Duration.ofSeconds(10);
@@ -73,19 +83,30 @@ class AdapterStressTest {
   private final ConcurrentMap<String, Side> servers = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Side> clients = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, StressPlan> plans = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, StressFlow> flows = new ConcurrentHashMap<>();
   private final HandlerThreads threads = new HandlerThreads();
   private final CallRecorder recorder = new CallRecorder().withNoise();
 
   @Test
   void everyCallClosedOnceNothingLostOrDuplicatedNoThreadLeft() throws Exception {
     String name = "stress-" + System.nanoTime();
+    TestService service = new TestService();
+    for (int bound : StressPlan.BOUNDS) {
+      if (bound == StressPlan.DEFAULT_BOUND) {
+        service.bidi(StressPlan.method(bound), this::handle);
+      } else {
+        service.bidi(StressPlan.method(bound), bound, this::handle);
+      }
+    }
     Server server = InProcessServerBuilder.forName(name)
         .directExecutor()
         .intercept(recorder)
-        .addService(new TestService().bidi("Stress", this::handle).build(threads))
+        .intercept(StressFlow.serverProbe(flows::get))
+        .addService(service.build(threads))
         .build()
         .start();
-    ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    ManagedChannel managed = InProcessChannelBuilder.forName(name).directExecutor().build();
+    Channel channel = ClientInterceptors.intercept(managed, StressFlow.clientProbe(flows::get));
     long start = System.nanoTime();
     try (LogCapture logs = new LogCapture("io.grpc", "dev.grpcloop")) {
       ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor();
@@ -95,6 +116,7 @@ class AdapterStressTest {
           String id = "c" + i;
           StressPlan plan = StressPlan.random(new Random(SEED + i));
           plans.put(id, plan);
+          flows.put(id, new StressFlow(plan.resumeInWindow()));
           if (!inFlight.tryAcquire(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new AssertionError("calls hung: " + unfinished());
           }
@@ -123,7 +145,7 @@ class AdapterStressTest {
       assertThat(logs.unexpected(r -> r.getThrown() instanceof PlannedFailure))
           .as("warnings logged").isEmpty();
     } finally {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      managed.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -140,7 +162,18 @@ class AdapterStressTest {
           + clients.get(id).status.getCode(), 1, Integer::sum);
     }
     System.out.printf("stress: %d calls (seed %d) in %d ms: %s%n", CALLS, SEED, millis, outcomes);
+    Readiness readiness = new Readiness(flows.values());
+    System.out.println("stress: " + readiness);
     assertThat(violations).as("calls that broke an invariant (seed " + SEED + ")").isEmpty();
+    // What makes this test see a lost wake-up: sends that wait, and onReady events that come
+    // between a send's check and its wait. Each bound is under a tenth of what a run reaches.
+    assertThat(readiness.waits(Role.SERVER)).as("server sends that waited")
+        .isGreaterThan(CALLS / 10);
+    assertThat(readiness.waits(Role.CLIENT)).as("client sends that waited").isGreaterThan(CALLS);
+    assertThat(readiness.inWindow(Role.SERVER)).as("server: onReady in the window")
+        .isGreaterThan(CALLS / 20);
+    assertThat(readiness.inWindow(Role.CLIENT)).as("client: onReady in the window")
+        .isGreaterThan(CALLS / 20);
     assertThat(recorder.calls()).allSatisfy(c -> assertThat(c.closes).hasValueBetween(0, 1));
   }
 
@@ -149,31 +182,36 @@ class AdapterStressTest {
   private void handle(ServerStream<Message, Message> stream) throws Exception {
     String id = stream.requestHeaders().get(CallRecorder.CALL_ID);
     StressPlan plan = StressPlan.decode(stream.requestHeaders().get(StressPlan.HEADER));
+    StressFlow flow = flows.get(id);
     Side side = new Side();
     servers.put(id, side);
-    if (plan.server() == ServerMode.SPLIT) {
-      split(stream, plan, side);
-      return;
-    }
-    for (int echoed = 0; ; echoed++) {
-      if (plan.server() != ServerMode.ECHO && echoed == plan.serverAt()) {
-        if (plan.server() == ServerMode.THROW) {
-          throw new PlannedFailure();
+    try {
+      if (plan.server() == ServerMode.SPLIT) {
+        split(stream, plan, side, flow);
+        return;
+      }
+      for (int echoed = 0; ; echoed++) {
+        if (plan.server() != ServerMode.ECHO && echoed == plan.serverAt()) {
+          if (plan.server() == ServerMode.THROW) {
+            throw new PlannedFailure();
+          }
+          return;
         }
-        return;
+        Message msg = recv(stream, plan, flow, echoed);
+        if (msg == null) {
+          return;
+        }
+        side.received.add(msg.getText());
+        send(stream, side, "echo:" + msg.getText());
       }
-      Message msg = stream.recv();
-      if (msg == null) {
-        return;
-      }
-      side.received.add(msg.getText());
-      send(stream, side, "echo:" + msg.getText());
+    } finally {
+      flow.sendingDone(Role.SERVER);
     }
   }
 
   /** A second thread sends while this one receives; returns when both are done. */
-  private static void split(ServerStream<Message, Message> stream, StressPlan plan, Side side)
-      throws Exception {
+  private static void split(ServerStream<Message, Message> stream, StressPlan plan, Side side,
+      StressFlow flow) throws Exception {
     Thread sender = Thread.ofVirtual().unstarted(() -> {
       try {
         for (int i = 0; i < plan.serverAt(); i++) {
@@ -183,17 +221,28 @@ class AdapterStressTest {
         // The call ended under it: the receiving side sees the same and ends the handler.
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      } finally {
+        flow.sendingDone(Role.SERVER);
       }
     });
     side.extraThread = sender;
     sender.start();
     try {
-      for (Message msg; (msg = stream.recv()) != null; ) {
+      for (Message msg; (msg = recv(stream, plan, flow, side.received.size())) != null; ) {
         side.received.add(msg.getText());
       }
     } finally {
       sender.join();
     }
+  }
+
+  /** The handler's recv of message {@code index} (from 0), after the plan's pause before it. */
+  private static Message recv(ServerStream<Message, Message> stream, StressPlan plan,
+      StressFlow flow, int index) throws InterruptedException, StatusException {
+    if (plan.serverPause() > 0 && (index + 1) % plan.serverPause() == 0) {
+      flow.pause(Role.SERVER);
+    }
+    return stream.recv();
   }
 
   private static void send(ServerStream<Message, Message> stream, Side side, String text)
@@ -204,32 +253,40 @@ class AdapterStressTest {
 
   // ---- the client: one call acting out its plan ----
 
-  private void call(ManagedChannel channel, String id, StressPlan plan) {
+  private void call(Channel channel, String id, StressPlan plan) {
     Side side = new Side();
     clients.put(id, side);
+    StressFlow flow = flows.get(id);
     Metadata headers = new Metadata();
     headers.put(CallRecorder.CALL_ID, id);
     headers.put(StressPlan.HEADER, plan.encode());
     CallOptions options = plan.client() == ClientMode.DEADLINE
         ? CallOptions.DEFAULT.withDeadlineAfter(plan.deadlineMicros(), TimeUnit.MICROSECONDS)
         : CallOptions.DEFAULT;
+    if (plan.clientBound() != StressPlan.DEFAULT_BOUND) {
+      options = options.withOption(BlockingClientCalls.MAX_BUFFERED_BYTES, plan.clientBound());
+    }
     CountDownLatch over = new CountDownLatch(1);
     try (ClientStream<Message, Message> stream = BlockingClientCalls.bidiStreaming(
-        channel, TestService.method("Stress"), options, headers)) {
+        channel, TestService.method(plan.method()), options, headers)) {
       side.extraThread = stream.startSender(() -> {
-        for (int i = 0; i < plan.messages(); i++) {
-          if (plan.client() == ClientMode.CANCEL_WHILE_SENDING && i == plan.clientAt()) {
-            stream.cancel("stress: cancel while sending", null);
-            return;
+        try {
+          for (int i = 0; i < plan.messages(); i++) {
+            if (plan.client() == ClientMode.CANCEL_WHILE_SENDING && i == plan.clientAt()) {
+              stream.cancel("stress: cancel while sending", null);
+              return;
+            }
+            String text = id + "-" + i;
+            side.sent.add(text);
+            if (!stream.send(TestService.text(text))) {
+              return;
+            }
           }
-          String text = id + "-" + i;
-          side.sent.add(text);
-          if (!stream.send(TestService.text(text))) {
-            return;
+          if (plan.client() == ClientMode.CANCEL_WHILE_SENDING) {
+            stream.cancel("stress: cancel after sending", null);
           }
-        }
-        if (plan.client() == ClientMode.CANCEL_WHILE_SENDING) {
-          stream.cancel("stress: cancel after sending", null);
+        } finally {
+          flow.sendingDone(Role.CLIENT);
         }
         if (plan.client() == ClientMode.DEADLINE) {
           over.await(); // never half-close
@@ -244,6 +301,9 @@ class AdapterStressTest {
           if (plan.client() == ClientMode.CANCEL_WHILE_RECEIVING
               && side.received.size() == plan.clientAt()) {
             stream.cancel("stress: cancel while receiving", null);
+          }
+          if (plan.clientPause() > 0 && side.received.size() % plan.clientPause() == 0) {
+            flow.pause(Role.CLIENT);
           }
         }
         side.status = Status.OK;
@@ -288,6 +348,10 @@ class AdapterStressTest {
     List<String> serverReceived = server == null ? List.of() : List.copyOf(server.received);
     List<String> clientSent = List.copyOf(client.sent);
     List<String> clientReceived = List.copyOf(client.received);
+    List<String> flowProblems = flows.get(id).problems();
+    if (!flowProblems.isEmpty()) {
+      return "the test's pauses: " + flowProblems;
+    }
 
     if (!isPrefix(clientReceived, serverSent)) {
       return "client received " + clientReceived + ", not a prefix of server sent " + serverSent;
@@ -345,6 +409,48 @@ class AdapterStressTest {
       }
     }
     return null;
+  }
+
+  /** How often the calls' sends waited for readiness, from their flows' counts. */
+  static final class Readiness {
+    private final int[] waits = new int[2];
+    private final int[] callsThatWaited = new int[2];
+    private final int[] inWindow = new int[2];
+    private final int[] held = new int[2];
+    private final int[] pauses = new int[2];
+
+    Readiness(Iterable<StressFlow> flows) {
+      for (StressFlow flow : flows) {
+        for (Role role : Role.values()) {
+          int i = role.ordinal();
+          waits[i] += flow.waits(role);
+          callsThatWaited[i] += flow.waits(role) > 0 ? 1 : 0;
+          inWindow[i] += flow.inWindow(role);
+          held[i] += flow.held(role);
+          pauses[i] += flow.pauses(role);
+        }
+      }
+    }
+
+    int waits(Role sender) {
+      return waits[sender.ordinal()];
+    }
+
+    int inWindow(Role sender) {
+      return inWindow[sender.ordinal()];
+    }
+
+    @Override
+    public String toString() {
+      StringBuilder text = new StringBuilder("sends that waited for readiness:");
+      for (Role role : Role.values()) {
+        int i = role.ordinal();
+        text.append(String.format(" %s %d times in %d calls, onReady between check and wait %d"
+            + " (%d held there);", role, waits[i], callsThatWaited[i], inWindow[i], held[i]));
+      }
+      return text.append(String.format(" pauses of the handler's receiving %d, of the client's %d",
+          pauses[Role.SERVER.ordinal()], pauses[Role.CLIENT.ordinal()])).toString();
+    }
   }
 
   private static boolean isPrefix(List<String> prefix, List<String> of) {
