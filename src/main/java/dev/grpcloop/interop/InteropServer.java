@@ -5,12 +5,17 @@ import io.grpc.CompressorRegistry;
 import io.grpc.DecompressorRegistry;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.testing.integration.TestServiceLoop;
 import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * Serves {@link InteropService} for gRPC's interop clients, without TLS. Usage: {@code
- * InteropServer [--port N]} (default 50051; 0 picks one), or {@code ./mvnw -q compile
- * exec:exec@interop-server -Dport=N}.
+ * InteropServer [--port N] [--event-loop]} (default 50051; 0 picks one; {@code --event-loop}: the
+ * handlers on the event loops, {@link ExampleServer#startOnEventLoops}), or {@code ./mvnw -q
+ * compile exec:exec@interop-server -Dport=N}.
  */
 public final class InteropServer {
   private InteropServer() {}
@@ -26,9 +31,24 @@ public final class InteropServer {
     return ExampleServer.start(port, InteropServer::configure, new InteropService());
   }
 
+  /**
+   * Starts the interop server on {@code port} in the event-loop mode (each handler on the event
+   * loop that serves its call); stopping it ends the loops too.
+   */
+  public static Server startOnEventLoops(int port) throws IOException {
+    return ExampleServer.startOnEventLoops(port, InteropServer::configure,
+        new HealthStatusManager(),
+        List.of(options -> TestServiceLoop.bindService(new InteropService(), options)));
+  }
+
   /** Serves until the JVM is asked to stop (Ctrl-C, SIGTERM), then stops gracefully. */
   public static void main(String[] args) throws Exception {
-    ExampleServer.run("interop", args, InteropServer::configure, new InteropService());
+    if (Arrays.asList(args).contains("--event-loop")) {
+      ExampleServer.runOnEventLoops("interop", args, InteropServer::configure,
+          List.of(options -> TestServiceLoop.bindService(new InteropService(), options)));
+    } else {
+      ExampleServer.run("interop", args, InteropServer::configure, new InteropService());
+    }
   }
 
   /** The settings the interop cases need beyond the example servers' defaults. */

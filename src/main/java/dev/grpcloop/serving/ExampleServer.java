@@ -1,5 +1,7 @@
 package dev.grpcloop.serving;
 
+import dev.grpcloop.adapter.BlockingServerCalls;
+import dev.grpcloop.eventloop.EventLoopHandlers;
 import io.grpc.BindableService;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
@@ -7,11 +9,15 @@ import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * What every example server shares: a {@code --port N} option (default 50051, 0 picks a free
@@ -42,7 +48,23 @@ public final class ExampleServer {
       String name, String[] args, Consumer<ServerBuilder<?>> options,
       BindableService... services) throws IOException, InterruptedException {
     HealthStatusManager health = new HealthStatusManager();
-    Server server = start(port(args), options, health, services);
+    serve(name, start(port(args), options, health, services), health);
+  }
+
+  /**
+   * Like {@link #run(String, String[], Consumer, BindableService...)} in the event-loop mode, with
+   * {@link #startOnEventLoops}.
+   */
+  public static void runOnEventLoops(String name, String[] args, Consumer<ServerBuilder<?>> options,
+      List<Function<BlockingServerCalls.Options, ServerServiceDefinition>> services)
+      throws IOException, InterruptedException {
+    HealthStatusManager health = new HealthStatusManager();
+    serve(name + " (event-loop mode)", startOnEventLoops(port(args), options, health, services),
+        health);
+  }
+
+  private static void serve(String name, Server server, HealthStatusManager health)
+      throws InterruptedException {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       // Health checkers see NOT_SERVING at once, before the grace period runs out.
       health.enterTerminalState();
@@ -80,19 +102,54 @@ public final class ExampleServer {
   public static Server start(
       int port, Consumer<ServerBuilder<?>> options, HealthStatusManager health,
       BindableService... services) throws IOException {
-    // grpc's health and reflection services never block in their callbacks either.
     ServerBuilder<?> builder =
-        Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create())
-            .directExecutor()
-            .addService(health.getHealthService())
-            .addService(ProtoReflectionServiceV1.newInstance());
+        Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create()).directExecutor();
+    return build(builder, options, health, Arrays.stream(services)
+        .<Function<BlockingServerCalls.Options, ServerServiceDefinition>>map(
+            service -> unused -> service.bindService())
+        .toList(), BlockingServerCalls.Options.DEFAULT).start();
+  }
+
+  /**
+   * Like {@link #start(int, Consumer, HealthStatusManager, BindableService...)} in the opt-in
+   * event-loop mode ({@link EventLoopHandlers}): each call's handler runs on the event loop that
+   * serves the call. Each of {@code services} binds its handlers with the options it is given,
+   * whose threads are the mode's (for a generated service: {@code opts ->
+   * FooLoop.bindService(impl, opts)}). The server returned ends the loops once it has terminated.
+   * Without {@code --add-opens java.base/java.lang=ALL-UNNAMED} the mode falls back, logging why,
+   * to ordinary virtual threads.
+   */
+  public static EventLoopServer startOnEventLoops(int port, Consumer<ServerBuilder<?>> options,
+      HealthStatusManager health,
+      List<Function<BlockingServerCalls.Options, ServerServiceDefinition>> services)
+      throws IOException {
+    NettyServerBuilder builder = NettyServerBuilder.forPort(port, InsecureServerCredentials.create());
+    EventLoopHandlers loops = EventLoopHandlers.configure(builder);
+    Server server;
+    try {
+      server = build(builder, options, health, services,
+          BlockingServerCalls.Options.DEFAULT.withThreads(loops.threads())).start();
+    } catch (IOException | RuntimeException e) {
+      loops.close();
+      throw e;
+    }
+    return new EventLoopServer(server, loops);
+  }
+
+  private static Server build(ServerBuilder<?> builder, Consumer<ServerBuilder<?>> options,
+      HealthStatusManager health,
+      List<Function<BlockingServerCalls.Options, ServerServiceDefinition>> services,
+      BlockingServerCalls.Options bindings) {
+    // grpc's health and reflection services never block in their callbacks either.
+    builder.addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance());
     options.accept(builder);
-    for (BindableService service : services) {
-      ServerServiceDefinition definition = service.bindService();
+    for (Function<BlockingServerCalls.Options, ServerServiceDefinition> service : services) {
+      ServerServiceDefinition definition = service.apply(bindings);
       builder.addService(definition);
       health.setStatus(definition.getServiceDescriptor().getName(), ServingStatus.SERVING);
     }
-    return builder.build().start();
+    return builder.build();
   }
 
   /** Refuses new calls, lets in-flight ones finish for a grace period, then cancels the rest. */
