@@ -71,7 +71,7 @@ final class ServerProcess implements AutoCloseable {
       }
     } else {
       command.add("--add-opens=java.base/jdk.internal.vm=ALL-UNNAMED");
-      if (kind == ServerKind.ADAPTER_EVENTLOOP) {
+      if (kind.eventLoopMode()) {
         command.add(EVENTLOOP_FLAG); // a scheduler of its own for each handler thread
       }
       command.add("-cp");
