@@ -16,6 +16,10 @@ import java.util.concurrent.locks.Condition;
  * One client call seen as a blocking stream: grpc's {@link ClientCall} and its listener on one
  * side, the application's threads on the other. Callers see it as {@link ClientStream}.
  *
+ * <p>grpc runs the listener's callbacks on the application's threads that wait in the call, or, when
+ * none waits, at once on its transport thread ({@link CallbackExecutor}): the call's executor is
+ * its own, whatever the channel's or the CallOptions' executor.
+ *
  * <p>A stream tracer tells it what the listener cannot: each response's size as grpc read it, and
  * that the server's trailers arrived. grpc holds {@code onClose} back until the responses before
  * it have been received, so without the trailers a client that only sends would never hear that
@@ -45,8 +49,9 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
   private long arrivingBytes;
 
   BlockingClientCall(Channel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options) {
-    super(options.getOption(BlockingClientCalls.MAX_BUFFERED_BYTES), true);
-    this.call = channel.newCall(method, options.withStreamTracerFactory(new Tracing()));
+    super(options.getOption(BlockingClientCalls.MAX_BUFFERED_BYTES), true, true);
+    this.call = channel.newCall(method,
+        options.withStreamTracerFactory(new Tracing()).withExecutor(callbackExecutor()));
   }
 
   /** Starts grpc's call with this stream as its listener, and asks for the first response. */
@@ -164,28 +169,52 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
   @Override
   public Metadata headers() throws InterruptedException {
-    lock.lockInterruptibly();
+    enterWait();
     try {
-      while (responseHeaders == null && endTrailers == null) {
-        metadataArrived.await();
+      lock.lockInterruptibly();
+      try {
+        while (responseHeaders == null && endTrailers == null) {
+          awaitMetadata();
+        }
+        return responseHeaders;
+      } finally {
+        lock.unlock();
       }
-      return responseHeaders;
     } finally {
-      lock.unlock();
+      leaveWait();
     }
   }
 
   @Override
   public Metadata trailers() throws InterruptedException {
-    lock.lockInterruptibly();
+    enterWait();
     try {
-      while (endTrailers == null) {
-        metadataArrived.await();
+      lock.lockInterruptibly();
+      try {
+        while (endTrailers == null) {
+          awaitMetadata();
+        }
+        return endTrailers;
+      } finally {
+        lock.unlock();
       }
-      return endTrailers;
     } finally {
-      lock.unlock();
+      leaveWait();
     }
+  }
+
+  /** Requires lock. Waits once for the metadata (or runs the callbacks queued for this thread). */
+  private void awaitMetadata() throws InterruptedException {
+    try {
+      await(metadataArrived, NO_TIMEOUT, "headers");
+    } catch (TimeoutException impossible) {
+      throw new AssertionError(impossible);
+    }
+  }
+
+  @Override
+  void signalOwnWaiters() {
+    metadataArrived.signalAll();
   }
 
   @Override

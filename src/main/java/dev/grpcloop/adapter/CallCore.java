@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.StatusException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -50,6 +51,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * the order of the transitions. Order: {@code callLock} before {@code lock}, never the reverse.
  * {@code request(n)} alone is made without {@code callLock}, from callbacks too: grpc documents it
  * as safe from any thread, and its own stubs call it so.
+ *
+ * <p>A client's call runs grpc's callbacks on its own waiting threads ({@link CallbackExecutor}):
+ * each blocking operation is entered and left there, and a wait runs the callbacks queued for it,
+ * without the locks, before it parks. A server's callbacks run on grpc's threads.
  *
  * <p>Inbound flow control: at most one message is requested at a time, from the callback that
  * delivers the one before (no thread hop on a direct executor) or from the {@code recv} that makes
@@ -106,6 +111,9 @@ abstract class CallCore<InT, OutT> {
    */
   private final boolean streamingInput;
 
+  /** Runs grpc's callbacks on the threads waiting in the call (a client's), or null (a server's). */
+  private final CallbackExecutor callbacks;
+
   /** Where the call stands. Changed only by the transitions in the class comment. */
   private State state = State.OPEN;
 
@@ -143,10 +151,24 @@ abstract class CallCore<InT, OutT> {
     }
   }
 
-  CallCore(int maxBufferedBytes, boolean streamingInput) {
+  /**
+   * A call that holds at most {@code maxBufferedBytes} of unreceived messages; {@code
+   * callbacksOnWaiters}: grpc's callbacks run on the threads waiting in it, through {@link
+   * #callbackExecutor}.
+   */
+  CallCore(int maxBufferedBytes, boolean streamingInput, boolean callbacksOnWaiters) {
     this.maxBufferedBytes = maxBufferedBytes;
     this.streamingInput = streamingInput;
+    this.callbacks = callbacksOnWaiters ? new CallbackExecutor(this::wakeWaiters) : null;
   }
+
+  /** The executor to give grpc for this call's callbacks, or null where grpc's own run them. */
+  final Executor callbackExecutor() {
+    return callbacks;
+  }
+
+  /** Requires lock. Signals the side's own conditions too (a client's headers and trailers). */
+  void signalOwnWaiters() {}
 
   // ---- what each side supplies ----
 
@@ -300,6 +322,7 @@ abstract class CallCore<InT, OutT> {
   final InT awaitMessage(long nanos)
       throws InterruptedException, StatusException, TimeoutException {
     claim(RECEIVER, "recv");
+    enterWait();
     try {
       InT message;
       boolean more;
@@ -332,6 +355,7 @@ abstract class CallCore<InT, OutT> {
       return message;
     } finally {
       RECEIVER.setVolatile(this, null);
+      leaveWait();
     }
   }
 
@@ -351,6 +375,7 @@ abstract class CallCore<InT, OutT> {
       throw new NullPointerException("message");
     }
     claim(SENDER, "send");
+    enterWait();
     try {
       for (;;) {
         long seenEvents;
@@ -390,15 +415,45 @@ abstract class CallCore<InT, OutT> {
       }
     } finally {
       SENDER.setVolatile(this, null);
+      leaveWait();
     }
   }
 
   /**
-   * Requires lock. Waits on {@code condition} once, for at most {@code nanos} ({@link
-   * #NO_TIMEOUT}: without limit), and returns the nanos left; throws once none are left.
+   * The calling thread enters a blocking operation of the call: from now until {@link #leaveWait},
+   * callbacks queue for it (a client's call). Must not hold the locks.
    */
-  private static long await(Condition condition, long nanos, String operation)
+  final void enterWait() {
+    if (callbacks != null) {
+      callbacks.enter();
+    }
+  }
+
+  /** The calling thread leaves its blocking operation, running what was left queued for it. */
+  final void leaveWait() {
+    if (callbacks != null) {
+      callbacks.leave();
+    }
+  }
+
+  /**
+   * Requires lock, held once, inside {@link #enterWait}. Waits on {@code condition} once, for at
+   * most {@code nanos} ({@link #NO_TIMEOUT}: without limit), and returns the nanos left; throws once
+   * none are left. Where callbacks wait for this thread, it runs them instead, without the lock,
+   * and returns: the caller looks again at what it waits for.
+   */
+  final long await(Condition condition, long nanos, String operation)
       throws InterruptedException, TimeoutException {
+    if (callbacks != null && callbacks.hasQueued()) {
+      long start = System.nanoTime();
+      lock.unlock();
+      try {
+        callbacks.runQueued();
+      } finally {
+        lock.lock();
+      }
+      return nanos == NO_TIMEOUT ? NO_TIMEOUT : Math.max(0, nanos - (System.nanoTime() - start));
+    }
     if (nanos == NO_TIMEOUT) {
       condition.await();
       return NO_TIMEOUT;
@@ -407,6 +462,18 @@ abstract class CallCore<InT, OutT> {
       throw new TimeoutException(operation + "() timed out; the call goes on");
     }
     return Math.max(0, condition.awaitNanos(nanos));
+  }
+
+  /** Wakes every thread waiting in the call, to run the callbacks queued for them. */
+  private void wakeWaiters() {
+    lock.lock();
+    try {
+      readable.signalAll();
+      writable.signalAll();
+      signalOwnWaiters();
+    } finally {
+      lock.unlock();
+    }
   }
 
   // ---- helpers; each requires lock ----
