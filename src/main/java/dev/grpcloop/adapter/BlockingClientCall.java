@@ -16,14 +16,15 @@ import java.util.concurrent.locks.Condition;
  * One client call seen as a blocking stream: grpc's {@link ClientCall} and its listener on one
  * side, the application's threads on the other. Callers see it as {@link ClientStream}.
  *
- * <p>grpc runs the listener's callbacks on the application's threads that wait in the call, or, when
- * none waits, at once on its transport thread ({@link CallbackExecutor}): the call's executor is
- * its own, whatever the channel's or the CallOptions' executor.
+ * <p>grpc runs the listener's callbacks on the application's threads that wait in the call, or,
+ * when none waits, at once on its transport thread ({@link CallbackExecutor}): the call's executor
+ * is its own, whatever the channel's or the CallOptions' executor.
  *
- * <p>A stream tracer tells it what the listener cannot: each response's size as grpc read it, and
- * that the server's trailers arrived. grpc holds {@code onClose} back until the responses before
- * it have been received, so without the trailers a client that only sends would never hear that
- * the server has finished.
+ * <p>A stream tracer tells it what the listener cannot, on the transport's thread: that a response
+ * was read, and its size (the call asks for the next one at once, so that reading ahead never
+ * waits for the thread the response goes to), and that the server's trailers arrived. grpc holds
+ * {@code onClose} back until the responses before it have been received, so without the trailers
+ * a client that only sends would never hear that the server has finished.
  */
 final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     implements ClientStream<ReqT, RespT> {
@@ -44,9 +45,6 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
   /** The thread started by startSender, or null. */
   private Thread senderThread;
-
-  /** Sizes the tracer read for responses not yet delivered to the listener. */
-  private long arrivingBytes;
 
   BlockingClientCall(Channel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options) {
     super(options.getOption(BlockingClientCalls.MAX_BUFFERED_BYTES), true, true);
@@ -292,26 +290,6 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     }
   }
 
-  private int takeArrivingBytes() {
-    lock.lock();
-    try {
-      int bytes = (int) Math.min(Integer.MAX_VALUE, arrivingBytes);
-      arrivingBytes = 0;
-      return bytes;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private void responseRead(long wireSize) {
-    lock.lock();
-    try {
-      arrivingBytes += Math.max(0, wireSize);
-    } finally {
-      lock.unlock();
-    }
-  }
-
   /** grpc's events for this call. Each only records and signals: it must never block. */
   private final class Listener extends ClientCall.Listener<RespT> {
     @Override
@@ -327,7 +305,7 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
     @Override
     public void onMessage(RespT message) {
-      messageArrived(message, takeArrivingBytes());
+      messageDelivered(message);
     }
 
     @Override
@@ -370,7 +348,7 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
         @Override
         public void inboundMessageRead(int seqNo, long wireSize, long uncompressedSize) {
-          responseRead(wireSize);
+          messageRead((int) Math.min(Integer.MAX_VALUE, Math.max(0, wireSize)));
         }
 
         @Override

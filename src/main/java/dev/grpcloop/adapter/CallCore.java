@@ -57,7 +57,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * without the locks, before it parks. A server's callbacks run on grpc's threads.
  *
  * <p>Inbound flow control: at most one message is requested at a time, from the callback that
- * delivers the one before (no thread hop on a direct executor) or from the {@code recv} that makes
+ * delivers the one before (no thread hop on a direct executor; a client's call renews it earlier,
+ * when the transport reads the message, {@link #messageRead}) or from the {@code recv} that makes
  * room, and only while the inbox holds less than its bounds. So the inbox holds at most {@code
  * maxBufferedBytes} plus one message, and at most {@link #MAX_BUFFERED_MESSAGES}.
  *
@@ -111,7 +112,7 @@ abstract class CallCore<InT, OutT> {
    */
   private final boolean streamingInput;
 
-  /** Runs grpc's callbacks on the threads waiting in the call (a client's), or null (a server's). */
+  /** Runs grpc's callbacks on the threads that wait in the call (a client's); null: a server's. */
   private final CallbackExecutor callbacks;
 
   /** Where the call stands. Changed only by the transitions in the class comment. */
@@ -199,6 +200,56 @@ abstract class CallCore<InT, OutT> {
       lock.unlock();
     }
     requestFromTransport(count);
+  }
+
+  /**
+   * Client: the transport has read the next message, {@code size} bytes on the wire (0 if
+   * unknown), which grpc will deliver later ({@link #messageDelivered}), on whichever thread runs
+   * the call's callbacks. It counts against the bounds from now, and it renews the credit here, on
+   * the transport's thread: the next message is asked for before this one is handed over, so that
+   * reading ahead does not wait for the thread that receives. A read the call did not ask for (the
+   * in-process transport reports a message as read when the server writes it) changes nothing: it
+   * is counted when it is delivered.
+   */
+  final void messageRead(int size) {
+    boolean more;
+    lock.lock();
+    try {
+      if (inFlight == 0 || (state != State.OPEN && state != State.PEER_FINISHED)) {
+        return;
+      }
+      inFlight--;
+      if (inbox == null) {
+        inbox = new Inbox<>();
+      }
+      inbox.reserve(size);
+      more = claimCredit();
+    } finally {
+      lock.unlock();
+    }
+    if (more) {
+      requestFromTransport(1);
+    }
+  }
+
+  /**
+   * Client: grpc delivers the next message. It takes the place its read reserved; one whose read
+   * was not counted ({@link #messageRead}) arrives here as on the server.
+   */
+  final void messageDelivered(InT message) {
+    lock.lock();
+    try {
+      if (inbox != null && inbox.reserved() > 0) {
+        if (state == State.OPEN || state == State.PEER_FINISHED) {
+          inbox.fill(message);
+          readable.signal();
+        }
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
+    messageArrived(message, 0);
   }
 
   /** A message arrived, {@code size} bytes as grpc read it (0 if unknown). */
@@ -340,7 +391,9 @@ abstract class CallCore<InT, OutT> {
               return null;
             }
             default -> { // OPEN, PEER_FINISHED: more may come
-              inbox = null; // a parked call need not keep an empty ring: the next message makes one
+              if (inbox != null && inbox.count() == 0) {
+                inbox = null; // a parked call keeps no empty ring: the next message makes one
+              }
               nanos = await(readable, nanos, "recv");
             }
           }
@@ -438,8 +491,8 @@ abstract class CallCore<InT, OutT> {
 
   /**
    * Requires lock, held once, inside {@link #enterWait}. Waits on {@code condition} once, for at
-   * most {@code nanos} ({@link #NO_TIMEOUT}: without limit), and returns the nanos left; throws once
-   * none are left. Where callbacks wait for this thread, it runs them instead, without the lock,
+   * most {@code nanos} ({@link #NO_TIMEOUT}: without limit), and returns the nanos left; throws
+   * once none are left. Where callbacks wait for this thread, it runs them instead, without the lock,
    * and returns: the caller looks again at what it waits for.
    */
   final long await(Condition condition, long nanos, String operation)
