@@ -1,5 +1,6 @@
 package dev.grpcloop.eventloop;
 
+import dev.grpcloop.adapter.BlockingServerCalls;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.IoHandlerFactory;
 import io.grpc.netty.shaded.io.netty.channel.ServerChannel;
@@ -24,7 +25,7 @@ import java.util.logging.Logger;
  * <pre>{@code
  * NettyServerBuilder builder = NettyServerBuilder.forPort(port);
  * EventLoopHandlers loops = EventLoopHandlers.configure(builder);
- * builder.addService(EchoService.bindService(loops.threads()));  // or any binding's ThreadFactory
+ * builder.addService(EchoServiceLoop.bindService(new EchoService(), loops.options()));
  * Server server = builder.build().start();
  * ...
  * server.shutdown();
@@ -34,7 +35,10 @@ import java.util.logging.Logger;
  *
  * <p>{@link #configure} gives the builder its event loops (boss and worker), the matching channel
  * type (epoll where available, else NIO) and {@code directExecutor()}, replacing any set before.
- * {@link #threads} is the {@link ThreadFactory} to bind handlers with: called on one of these loops
+ * {@link #options} are the bindings' options that run handlers so ({@code
+ * BlockingServerCalls.bidiStreaming(method, handler, loops.options())}, or a generated {@code
+ * FooLoop.bindService(impl, loops.options())}); {@link #threads} is their {@link ThreadFactory}, to
+ * combine with other options: called on one of these loops
  * (grpc's {@code startCall}, which {@code directExecutor()} runs there), it makes a virtual thread
  * scheduled on that loop; called anywhere else, an ordinary virtual thread.
  *
@@ -142,6 +146,14 @@ public final class EventLoopHandlers implements AutoCloseable {
    */
   public ThreadFactory threads() {
     return threads;
+  }
+
+  /**
+   * The adapter's binding options that run each handler on the event loop serving its call: the
+   * default options with {@link #threads}.
+   */
+  public BlockingServerCalls.Options options() {
+    return BlockingServerCalls.Options.DEFAULT.withThreads(threads);
   }
 
   /** Whether handlers run on the event loops: false if the JDK refused and this fell back. */

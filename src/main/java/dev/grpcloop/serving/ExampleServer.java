@@ -127,8 +127,7 @@ public final class ExampleServer {
     EventLoopHandlers loops = EventLoopHandlers.configure(builder);
     Server server;
     try {
-      server = build(builder, options, health, services,
-          BlockingServerCalls.Options.DEFAULT.withThreads(loops.threads())).start();
+      server = build(builder, options, health, services, loops.options()).start();
     } catch (IOException | RuntimeException e) {
       loops.close();
       throw e;
