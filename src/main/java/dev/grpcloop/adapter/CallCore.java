@@ -492,8 +492,8 @@ abstract class CallCore<InT, OutT> {
   /**
    * Requires lock, held once, inside {@link #enterWait}. Waits on {@code condition} once, for at
    * most {@code nanos} ({@link #NO_TIMEOUT}: without limit), and returns the nanos left; throws
-   * once none are left. Where callbacks wait for this thread, it runs them instead, without the lock,
-   * and returns: the caller looks again at what it waits for.
+   * once none are left. Where callbacks wait for this thread, it runs them instead, without the
+   * lock, and returns: the caller looks again at what it waits for.
    */
   final long await(Condition condition, long nanos, String operation)
       throws InterruptedException, TimeoutException {

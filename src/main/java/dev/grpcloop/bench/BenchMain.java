@@ -13,8 +13,8 @@ import java.util.Map;
 /**
  * The benchmark: the adapter (also in the event-loop mode) against raw grpc-java StreamObserver
  * code, side by side in one run (issue 7); and the adapter's client against grpc-java's blocking
- * and async clients. Run it with {@code ./mvnw -q -B compile invoker:run@bench-tools exec:exec@bench}; add
- * {@code -Dbench.quick} for a run of a minute or two. {@link BenchOptions} lists every setting.
+ * and async clients. Run it with {@code ./mvnw -q -B compile invoker:run@bench-tools
+ * exec:exec@bench}; add {@code -Dbench.quick} for a run of a few minutes. {@link BenchOptions} lists every setting.
  *
  * <p>This JVM is the client of every scenario. Each server runs in a JVM of its own, forked from
  * this one's JDK; the table goes to standard output, progress to standard error, and
