@@ -16,9 +16,9 @@ import java.util.concurrent.locks.Condition;
  * One client call seen as a blocking stream: grpc's {@link ClientCall} and its listener on one
  * side, the application's threads on the other. Callers see it as {@link ClientStream}.
  *
- * <p>grpc runs the listener's callbacks on the application's threads that wait in the call, or,
- * when none waits, at once on its transport thread ({@link CallbackExecutor}): the call's executor
- * is its own, whatever the channel's or the CallOptions' executor.
+ * <p>grpc runs the listener's callbacks on the application's threads parked in the call, or, when
+ * none is, at once on its transport thread ({@link CallbackExecutor}): the call's executor is its
+ * own, whatever the channel's or the CallOptions' executor.
  *
  * <p>A stream tracer tells it what the listener cannot, on the transport's thread: that a response
  * was read, and its size (the call asks for the next one at once, so that reading ahead never
@@ -167,7 +167,6 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
   @Override
   public Metadata headers() throws InterruptedException {
-    enterWait();
     try {
       lock.lockInterruptibly();
       try {
@@ -185,7 +184,6 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
   @Override
   public Metadata trailers() throws InterruptedException {
-    enterWait();
     try {
       lock.lockInterruptibly();
       try {

@@ -52,9 +52,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code request(n)} alone is made without {@code callLock}, from callbacks too: grpc documents it
  * as safe from any thread, and its own stubs call it so.
  *
- * <p>A client's call runs grpc's callbacks on its own waiting threads ({@link CallbackExecutor}):
- * each blocking operation is entered and left there, and a wait runs the callbacks queued for it,
- * without the locks, before it parks. A server's callbacks run on grpc's threads.
+ * <p>A client's call runs grpc's callbacks on its own parked threads ({@link CallbackExecutor}): a
+ * wait runs the callbacks queued for it, without the locks, before it parks and when it wakes, and
+ * each blocking operation runs what is left as it ends. A server's callbacks run on grpc's
+ * threads.
  *
  * <p>Inbound flow control: at most one message is requested at a time, from the callback that
  * delivers the one before (no thread hop on a direct executor; a client's call renews it earlier,
@@ -373,7 +374,6 @@ abstract class CallCore<InT, OutT> {
   final InT awaitMessage(long nanos)
       throws InterruptedException, StatusException, TimeoutException {
     claim(RECEIVER, "recv");
-    enterWait();
     try {
       InT message;
       boolean more;
@@ -428,7 +428,6 @@ abstract class CallCore<InT, OutT> {
       throw new NullPointerException("message");
     }
     claim(SENDER, "send");
-    enterWait();
     try {
       for (;;) {
         long seenEvents;
@@ -473,27 +472,21 @@ abstract class CallCore<InT, OutT> {
   }
 
   /**
-   * The calling thread enters a blocking operation of the call: from now until {@link #leaveWait},
-   * callbacks queue for it (a client's call). Must not hold the locks.
+   * The calling thread leaves a blocking operation of the call: it runs the callbacks still queued
+   * for the threads that waited (a client's call). Must not hold the locks.
    */
-  final void enterWait() {
-    if (callbacks != null) {
-      callbacks.enter();
-    }
-  }
-
-  /** The calling thread leaves its blocking operation, running what was left queued for it. */
   final void leaveWait() {
     if (callbacks != null) {
-      callbacks.leave();
+      callbacks.runQueued();
     }
   }
 
   /**
-   * Requires lock, held once, inside {@link #enterWait}. Waits on {@code condition} once, for at
-   * most {@code nanos} ({@link #NO_TIMEOUT}: without limit), and returns the nanos left; throws
-   * once none are left. Where callbacks wait for this thread, it runs them instead, without the
-   * lock, and returns: the caller looks again at what it waits for.
+   * Requires lock, held once. Waits on {@code condition} once, for at most {@code nanos} ({@link
+   * #NO_TIMEOUT}: without limit), and returns the nanos left; throws once none are left. Where
+   * callbacks wait for a thread of the call (a client's), this thread runs them instead, without
+   * the lock, and returns: the caller looks again at what it waits for. An operation that waits
+   * here ends with {@link #leaveWait}.
    */
   final long await(Condition condition, long nanos, String operation)
       throws InterruptedException, TimeoutException {
@@ -507,14 +500,23 @@ abstract class CallCore<InT, OutT> {
       }
       return nanos == NO_TIMEOUT ? NO_TIMEOUT : Math.max(0, nanos - (System.nanoTime() - start));
     }
-    if (nanos == NO_TIMEOUT) {
-      condition.await();
-      return NO_TIMEOUT;
-    }
-    if (nanos <= 0) {
+    if (nanos != NO_TIMEOUT && nanos <= 0) {
       throw new TimeoutException(operation + "() timed out; the call goes on");
     }
-    return Math.max(0, condition.awaitNanos(nanos));
+    if (callbacks != null) {
+      callbacks.parking();
+    }
+    try {
+      if (nanos == NO_TIMEOUT) {
+        condition.await();
+        return NO_TIMEOUT;
+      }
+      return Math.max(0, condition.awaitNanos(nanos));
+    } finally {
+      if (callbacks != null) {
+        callbacks.unparked();
+      }
+    }
   }
 
   /** Wakes every thread waiting in the call, to run the callbacks queued for them. */

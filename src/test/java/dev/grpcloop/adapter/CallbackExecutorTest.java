@@ -12,9 +12,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * {@link CallbackExecutor} on its own: a callback runs at once when no thread is inside the call,
- * waits for one that is, and is never left queued once every thread has left, whatever the
- * interleaving of submitters and threads entering and leaving.
+ * {@link CallbackExecutor} on its own: a callback runs at once when no thread is parked in the
+ * call, waits for one that is, and is never left queued once every thread has left, whatever the
+ * interleaving of submitters and of threads parking, waking and leaving.
  */
 @Timeout(60)
 class CallbackExecutorTest {
@@ -23,7 +23,7 @@ class CallbackExecutorTest {
   private final CallbackExecutor executor = new CallbackExecutor(wakes::incrementAndGet);
 
   @Test
-  void runsAtOnceOnTheSubmittingThreadWhenNoThreadIsInside() {
+  void runsAtOnceOnTheSubmittingThreadWhenNoThreadIsParked() {
     AtomicReference<Thread> ranOn = new AtomicReference<>();
     executor.execute(() -> ranOn.set(Thread.currentThread()));
     assertThat(ranOn.get()).isSameAs(Thread.currentThread());
@@ -32,25 +32,26 @@ class CallbackExecutorTest {
   }
 
   @Test
-  void waitsForTheThreadInsideWhichRunsItAsItLeavesAtTheLatest() throws Exception {
+  void waitsForTheParkedThreadWhichRunsItAsItLeavesAtTheLatest() throws Exception {
     AtomicReference<Thread> ranOn = new AtomicReference<>();
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch submitted = new CountDownLatch(1);
     Thread inside = Thread.ofVirtual().start(() -> {
-      executor.enter();
+      executor.parking();
       entered.countDown();
       try {
         submitted.await();
       } catch (InterruptedException e) {
         throw new AssertionError(e);
       }
-      executor.leave();
+      executor.unparked();
+      executor.runQueued(); // as the operation ends
     });
     entered.await();
     executor.execute(() -> ranOn.set(Thread.currentThread()));
-    assertThat(ranOn.get()).as("queued for the thread inside").isNull();
+    assertThat(ranOn.get()).as("queued for the parked thread").isNull();
     assertThat(executor.hasQueued()).isTrue();
-    assertThat(wakes.get()).as("the thread inside was woken").isEqualTo(1);
+    assertThat(wakes.get()).as("the parked thread was woken").isEqualTo(1);
     submitted.countDown();
     inside.join();
     assertThat(ranOn.get()).isSameAs(inside);
@@ -58,8 +59,9 @@ class CallbackExecutorTest {
   }
 
   /**
-   * Threads enter and leave (each sometimes running what is queued, as a wait does) while others
-   * submit: every callback runs exactly once, and none is left queued in the end.
+   * Threads park and wake (each sometimes running what is queued when it wakes, as a wait that
+   * looks again does, and always as it leaves) while others submit: every callback runs exactly
+   * once, and none is left queued in the end.
    */
   @Test
   void noCallbackIsLostOrRunTwiceWhileThreadsComeAndGo() throws Exception {
@@ -90,15 +92,20 @@ class CallbackExecutorTest {
       threads.add(Thread.ofPlatform().start(() -> {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         while (submitting.getCount() > 0) {
-          executor.enter();
+          if (executor.hasQueued()) {
+            executor.runQueued(); // a wait that finds callbacks runs them instead of parking
+            continue;
+          }
+          executor.parking();
           for (int spin = random.nextInt(4); spin > 0; spin--) {
             Thread.onSpinWait();
           }
+          executor.unparked();
           if (random.nextBoolean()) {
-            executor.runQueued();
+            executor.runQueued(); // its operation ends (else it waits again)
           }
-          executor.leave();
         }
+        executor.runQueued(); // the last operation ends
       }));
     }
     for (Thread thread : threads) {
