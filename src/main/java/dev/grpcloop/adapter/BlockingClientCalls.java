@@ -26,8 +26,8 @@ import io.grpc.StatusException;
  *
  * <p>A call's executor is the adapter's own, whatever the channel's or the {@link CallOptions}'
  * one: grpc's callbacks, and those of client interceptors' listeners, run on the application
- * thread that waits in the call, as in grpc-java's blocking stubs, or, while none waits, on the
- * transport's thread, as on a {@code directExecutor()} channel. A listener of an interceptor on
+ * thread parked in the call (in recv, send, headers or trailers), as in grpc-java's blocking
+ * stubs, or, while none is, on the transport's thread, as on a {@code directExecutor()} channel. A listener of an interceptor on
  * such a call should therefore not block.
  */
 public final class BlockingClientCalls {
