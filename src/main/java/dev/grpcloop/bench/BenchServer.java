@@ -13,6 +13,7 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -85,11 +86,12 @@ public final class BenchServer {
 
   private static Server start(ServerKind kind, RawEchoService raw) throws IOException {
     return switch (kind) {
-      case ADAPTER -> ExampleServer.start(0, new EchoService());
-      case ADAPTER_PLATFORM -> ExampleServer.start(0, () -> platformThreadEcho());
+      case ADAPTER -> ExampleServer.start(0, BenchServer::unlimited, new EchoService());
+      case ADAPTER_PLATFORM ->
+          ExampleServer.start(0, BenchServer::unlimited, () -> platformThreadEcho());
       case ADAPTER_EVENTLOOP -> eventLoopServer(
           options -> EchoServiceLoop.bindService(new EchoService(), options));
-      case QPS_ADAPTER -> ExampleServer.start(0, new QpsAdapterService());
+      case QPS_ADAPTER -> ExampleServer.start(0, BenchServer::unlimited, new QpsAdapterService());
       case QPS_ADAPTER_EVENTLOOP -> eventLoopServer(
           options -> BenchmarkServiceLoop.bindService(new QpsAdapterService(), options));
       case RAW -> rawServer(raw, false);
@@ -101,18 +103,26 @@ public final class BenchServer {
 
   /**
    * A service with its handler threads on the event loops, as ExampleServer.startOnEventLoops
-   * serves it: the one configure call, the mode's factory in the bindings' options. The loops end
-   * with the server.
+   * serves it (the cap on calls per connection lifted, as for the other servers): the one
+   * configure call, the mode's factory in the bindings' options. The loops end with the server.
    */
   private static Server eventLoopServer(
       Function<BlockingServerCalls.Options, ServerServiceDefinition> service) throws IOException {
-    EventLoopServer server = ExampleServer.startOnEventLoops(0, builder -> { },
+    EventLoopServer server = ExampleServer.startOnEventLoops(0, BenchServer::unlimited,
         new HealthStatusManager(), List.of(service));
     if (!server.handlersOnEventLoops()) {
       server.shutdownNow();
       throw new IllegalStateException("the event-loop mode fell back: see the log");
     }
     return server;
+  }
+
+  /**
+   * Lifts the example servers' cap on calls per connection: the benchmark holds thousands of
+   * streams on each of a few connections, and the raw servers it compares with have no cap.
+   */
+  private static void unlimited(NettyServerBuilder builder) {
+    builder.maxConcurrentCallsPerConnection(Integer.MAX_VALUE);
   }
 
   /** EchoService's loop on a platform thread per call: what the adapter saves by going virtual. */

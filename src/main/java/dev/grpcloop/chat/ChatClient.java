@@ -7,19 +7,21 @@ import dev.grpcloop.chat.proto.Join;
 import dev.grpcloop.chat.proto.ServerMessage;
 import dev.grpcloop.serving.CommandLine;
 import dev.grpcloop.serving.ExampleClient;
+import dev.grpcloop.serving.ParentWatch;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusException;
 import java.io.BufferedReader;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
-import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * An interactive terminal client for {@link ChatService}, built the Go article's way: one thread
  * sends the lines typed on standard input while the main thread prints the room's messages as they
- * arrive. Usage: {@code ChatClient --name NAME [--host H] [--port N]}.
+ * arrive. Usage: {@code ChatClient --name NAME [--host H] [--port N] [--tls-ca CA.pem]}.
  *
  * <p>{@code /quit} (or end of input, Ctrl-D) half-closes the stream: the server announces the leave
  * and ends the call. Ctrl-C cancels the stream from a shutdown hook; a killed client's connection
@@ -33,33 +35,46 @@ public final class ChatClient {
 
   /** Runs the client; exits 0 after a clean leave, 1 if the call failed, 2 on bad options. */
   public static void main(String[] args) throws InterruptedException {
+    ParentWatch.startIfAsked("chat client", System.err);
+    int exitCode = run(args, System.in, System.out, System.err,
+        onStop -> Runtime.getRuntime().addShutdownHook(new Thread(onStop, "chat-client-stop")));
+    // Ends the JVM even while the sender thread still waits for a line from the terminal.
+    System.exit(exitCode);
+  }
+
+  /**
+   * The client's work, with its streams: the room to {@code out}, bad options to {@code err};
+   * {@code onStop} is handed what to run if the JVM is stopped (Ctrl-C, SIGTERM) mid-call. Returns
+   * the exit code ({@link ExampleClient#OK}, {@link ExampleClient#CALL_FAILED} or {@link
+   * ExampleClient#BAD_OPTIONS}).
+   */
+  static int run(String[] args, InputStream in, PrintStream out, PrintStream err,
+      Consumer<Runnable> onStop) throws InterruptedException {
     CommandLine commandLine;
+    ManagedChannel channel;
     try {
-      commandLine = CommandLine.parse(args, Set.of("--host", "--port", "--name"));
+      commandLine = CommandLine.parse(args, ExampleClient.options("--name"));
       if (commandLine.option("--name", "").isEmpty()) {
         throw new IllegalArgumentException("--name is required: the name others see you by");
       }
+      channel = ExampleClient.channel(commandLine);
     } catch (IllegalArgumentException e) {
-      System.err.println("chat client: " + e.getMessage());
-      System.err.println("usage: ChatClient --name NAME [--host H] [--port N]");
-      System.exit(2);
-      return;
+      err.println("chat client: " + e.getMessage());
+      err.println("usage: ChatClient --name NAME [--host H] [--port N] [--tls-ca CA.pem]");
+      return ExampleClient.BAD_OPTIONS;
     }
-    ManagedChannel channel = ExampleClient.channel(commandLine);
     ClientStream<ClientMessage, ServerMessage> stream = ChatServiceLoop.newStub(channel).chat();
     // Ctrl-C (SIGINT) or SIGTERM: cancel, and let the cancel reach the server before the JVM goes.
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    onStop.accept(() -> {
       stream.cancel("the client was stopped", null);
       ExampleClient.close(channel);
-    }));
-    BufferedReader typed =
-        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-    int exitCode;
+    });
+    BufferedReader typed = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
     try (stream) {
-      exitCode = talk(stream, commandLine.option("--name", ""), typed, System.out);
+      return talk(stream, commandLine.option("--name", ""), typed, out);
+    } finally {
+      ExampleClient.close(channel);
     }
-    // Ends the JVM even while the sender thread still waits for a line from the terminal.
-    System.exit(exitCode);
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.grpcloop.chat;
 
 import com.google.protobuf.Timestamp;
 import dev.grpcloop.chat.proto.ServerMessage;
+import dev.grpcloop.serving.ExampleClient;
 import io.grpc.Status;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -37,8 +38,7 @@ final class ChatFormat {
 
   /** How the call ended, for a status other than OK: {@code * disconnected: CODE: why}. */
   static String ended(Status status) {
-    return "* disconnected: " + status.getCode()
-        + (status.getDescription() == null ? "" : ": " + status.getDescription());
+    return "* disconnected: " + ExampleClient.describe(status);
   }
 
   private static Instant instant(Timestamp timestamp) {

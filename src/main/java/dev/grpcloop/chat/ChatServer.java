@@ -6,7 +6,8 @@ import java.time.format.DateTimeFormatter;
 
 /**
  * Serves one chat room, {@link ChatService}, logging joins and leaves to standard output. Usage:
- * {@code ChatServer [--port N]} (default 50051; 0 picks one).
+ * {@code ChatServer [--port N] [--tls-cert CERT.pem --tls-key KEY.pem]} (default port 50051; 0
+ * picks one; plaintext unless given a certificate, as members on other machines want).
  */
 public final class ChatServer {
   private ChatServer() {}

@@ -6,6 +6,7 @@ import dev.grpcloop.adapter.ServerStream;
 import dev.grpcloop.chat.proto.ChatServiceLoop;
 import dev.grpcloop.chat.proto.ClientMessage;
 import dev.grpcloop.chat.proto.ServerMessage;
+import dev.grpcloop.serving.ServerStopListener;
 import io.grpc.BindableService;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
@@ -23,8 +24,11 @@ import java.util.function.Consumer;
  * send}s what the room queued for them. The room never waits for a user: a user whose outbox fills up is disconnected
  * with {@code RESOURCE_EXHAUSTED}, and the others carry on. Bad input ends the offender's call
  * with a status that says what was wrong (see {@code proto/chat.proto}); the room carries on.
+ * When the server stops, the room sends everyone away with {@code UNAVAILABLE}, announcing each
+ * leave as "server stopping".
  */
-public final class ChatService implements ChatServiceLoop.Service, BindableService {
+public final class ChatService
+    implements ChatServiceLoop.Service, BindableService, ServerStopListener {
 
   /** How many messages a user may fall behind before the room disconnects them. */
   public static final int DEFAULT_OUTBOX_CAPACITY = 256;
@@ -70,11 +74,11 @@ public final class ChatService implements ChatServiceLoop.Service, BindableServi
       throw badJoin.asException();
     }
     Member member = room.join(first.getJoin().getName(), Thread.currentThread());
-    member.outbox().startSending(stream, member::disconnect);
+    member.outbox().startSending(stream, why -> member.disconnect(Departure.disconnected(why)));
     Departure departure = relay(member, stream);
-    Status disconnected = member.finish();
-    if (disconnected != null) {
-      departure = Departure.disconnected(disconnected);
+    Departure sentAway = member.finish();
+    if (sentAway != null) {
+      departure = sentAway; // the room disconnected the member: that, not the interrupt, is why
     }
     room.leave(member, departure.reason());
     member.outbox().stopSending(departure.flush());
@@ -107,6 +111,12 @@ public final class ChatService implements ChatServiceLoop.Service, BindableServi
     }
   }
   // end-snippet
+
+  /** The server is stopping: every member is sent away now, and told why. */
+  @Override
+  public void serverStopping() {
+    room.stop();
+  }
 
   @Override
   public ServerServiceDefinition bindService() {

@@ -26,15 +26,31 @@ record Departure(Status status, String reason, Duration flush) {
     return new Departure(status, "bad input", FLUSH_GRACE);
   }
 
-  /** The call was cancelled: the client went away, or the server is stopping. Nobody to send to. */
+  /**
+   * The call was cancelled under the room: the client went away (or the server was stopped
+   * without telling the room first). Nobody to send to.
+   */
   static Departure lost(Status status) {
     return new Departure(status, "connection lost", Duration.ZERO);
   }
 
-  /** The room disconnected the user (a full outbox); their sender is stuck, so stop it now. */
+  /** The member fell {@code capacity} messages behind; their sender is stuck, so stop it now. */
+  static Departure tooSlow(int capacity) {
+    return new Departure(Status.RESOURCE_EXHAUSTED.withDescription(
+        "too slow: you fell " + capacity + " messages behind"), "too slow", Duration.ZERO);
+  }
+
+  /** The room disconnected the user for a failure of its own; stop their sender now. */
   static Departure disconnected(Status status) {
-    String reason =
-        status.getCode() == Status.Code.RESOURCE_EXHAUSTED ? "too slow" : "disconnected";
-    return new Departure(status, reason, Duration.ZERO);
+    return new Departure(status, "disconnected", Duration.ZERO);
+  }
+
+  /**
+   * The server is stopping and sends everyone away: the call ends UNAVAILABLE (try again later),
+   * and the member still gets what was queued for them, the others' leaves among it.
+   */
+  static Departure serverStopping() {
+    return new Departure(Status.UNAVAILABLE.withDescription("the server is stopping"),
+        "server stopping", FLUSH_GRACE);
   }
 }

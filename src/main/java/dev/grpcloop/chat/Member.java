@@ -1,7 +1,6 @@
 package dev.grpcloop.chat;
 
 import dev.grpcloop.chat.proto.ServerMessage;
-import io.grpc.Status;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -20,14 +19,14 @@ final class Member {
   /** The handler thread of the member's call: the one interrupted to disconnect them. */
   private final Thread handler;
 
-  /** Guards {@code ending}. */
+  /** Guards {@code ending} and {@code finished}. */
   private final ReentrantLock lock = new ReentrantLock();
 
-  /** Why the room disconnected the member, {@link #FINISHED}, or null while the call runs. */
-  private Status ending;
+  /** Why the room disconnected the member, or null if it has not. */
+  private Departure ending;
 
-  /** Marks a member whose handler has finished: later disconnects do nothing. */
-  private static final Status FINISHED = Status.OK.withDescription("finished");
+  /** Whether the handler has finished receiving: later disconnects do nothing. */
+  private boolean finished;
 
   Member(String name, Outbox outbox, Thread handler) {
     this.name = name;
@@ -49,8 +48,7 @@ final class Member {
    */
   void deliver(ServerMessage message) {
     if (!outbox.offer(message)) {
-      disconnect(Status.RESOURCE_EXHAUSTED.withDescription(
-          "too slow: you fell " + outbox.capacity() + " messages behind"));
+      disconnect(Departure.tooSlow(outbox.capacity()));
     }
   }
 
@@ -58,10 +56,10 @@ final class Member {
    * Ends the member's call with {@code why}, unless it is already ending. Never blocks for long:
    * it interrupts the handler thread and returns.
    */
-  void disconnect(Status why) {
+  void disconnect(Departure why) {
     lock.lock();
     try {
-      if (ending == null) {
+      if (ending == null && !finished) {
         ending = why;
         handler.interrupt();
       }
@@ -72,21 +70,20 @@ final class Member {
 
   /**
    * Called by the handler thread once it stops receiving: from now on disconnects do nothing.
-   * Returns why the member was disconnected, or null if they were not, and clears the interrupt
+   * Returns how the room disconnected the member, or null if it did not, and clears the interrupt
    * that the disconnect sent.
    */
-  Status finish() {
+  Departure finish() {
     if (Thread.currentThread() != handler) {
       throw new IllegalStateException("finish() belongs to the member's handler thread");
     }
     lock.lock();
     try {
+      finished = true;
       if (ending != null) {
         Thread.interrupted(); // the disconnect's interrupt, now answered
-        return ending;
       }
-      ending = FINISHED;
-      return null;
+      return ending;
     } finally {
       lock.unlock();
     }

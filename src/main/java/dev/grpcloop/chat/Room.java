@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.StatusException;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
@@ -23,6 +24,12 @@ final class Room {
   /** Where joins and leaves are reported for the server's operator. */
   private final Consumer<String> log;
 
+  /** Makes a join's "not stopped yet, so add" one step against {@link #stop}. */
+  private final ReentrantLock joining = new ReentrantLock();
+
+  /** Whether the server is stopping: no more joins. Guarded by {@code joining}. */
+  private boolean stopped;
+
   Room(int outboxCapacity, ChatEvents events, Consumer<String> log) {
     if (outboxCapacity < 1) {
       throw new IllegalArgumentException("an outbox holds at least one message");
@@ -36,16 +43,25 @@ final class Room {
    * Adds a member whose call runs on {@code handler}, queues their welcome, and announces them to
    * everyone else.
    *
-   * @throws StatusException ALREADY_EXISTS if the name is taken
+   * @throws StatusException ALREADY_EXISTS if the name is taken, UNAVAILABLE if the server is
+   *     stopping
    */
   Member join(String name, Thread handler) throws StatusException {
     Member member = new Member(name, new Outbox(outboxCapacity), handler);
     // The outbox is empty, so the welcome fits; it goes first, before anything said after the join.
     member.deliver(events.welcome(name, names()));
-    if (members.putIfAbsent(name, member) != null) {
-      throw Status.ALREADY_EXISTS
-          .withDescription("the name " + name + " is taken in this room: pick another")
-          .asException();
+    joining.lock();
+    try {
+      if (stopped) {
+        throw Departure.serverStopping().status().asException();
+      }
+      if (members.putIfAbsent(name, member) != null) {
+        throw Status.ALREADY_EXISTS
+            .withDescription("the name " + name + " is taken in this room: pick another")
+            .asException();
+      }
+    } finally {
+      joining.unlock();
     }
     log.accept(name + " joined");
     broadcast(member, events.joined(name));
@@ -65,6 +81,23 @@ final class Room {
     if (members.remove(member.name(), member)) {
       log.accept(member.name() + " left" + (reason.isEmpty() ? "" : " (" + reason + ")"));
       broadcast(member, events.left(member.name(), reason));
+    }
+  }
+
+  /**
+   * The server is stopping: refuses joins from now on and sends every member away, each call
+   * ending UNAVAILABLE and each leave announced as "server stopping". Never blocks on a member.
+   */
+  void stop() {
+    joining.lock();
+    try {
+      stopped = true;
+    } finally {
+      joining.unlock();
+    }
+    // Every member who joined is in the map now; whoever comes later is refused above.
+    for (Member member : members.values()) {
+      member.disconnect(Departure.serverStopping());
     }
   }
 

@@ -2,7 +2,10 @@ package dev.grpcloop.echo;
 
 import dev.grpcloop.serving.ExampleServer;
 
-/** Serves {@link EchoService}. Usage: {@code EchoServer [--port N]} (default 50051; 0 picks one). */
+/**
+ * Serves {@link EchoService}. Usage: {@code EchoServer [--port N] [--tls-cert CERT.pem --tls-key
+ * KEY.pem]} (default port 50051; 0 picks one; plaintext unless given a certificate).
+ */
 public final class EchoServer {
   private EchoServer() {}
 

@@ -8,6 +8,7 @@ import io.grpc.ServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.testing.integration.TestServiceLoop;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -15,7 +16,7 @@ import java.util.List;
  * Serves {@link InteropService} for gRPC's interop clients, without TLS. Usage: {@code
  * InteropServer [--port N] [--event-loop]} (default 50051; 0 picks one; {@code --event-loop}: the
  * handlers on the event loops, {@link ExampleServer#startOnEventLoops}), or {@code ./mvnw -q
- * compile exec:exec@interop-server -Dport=N}.
+ * compile exec:exec@interop-server -Dport=N [-Dargs=--event-loop]}.
  */
 public final class InteropServer {
   private InteropServer() {}
@@ -25,6 +26,9 @@ public final class InteropServer {
    * grpc's default limit of 4 MiB. gRPC's reference interop server allows 16 MiB as well.
    */
   public static final int MAX_INBOUND_MESSAGE_SIZE = 16 * 1024 * 1024;
+
+  /** The option that serves the handlers on the event loops (the example servers' other options). */
+  static final String EVENT_LOOP = "--event-loop";
 
   /** Starts the interop server on {@code port} (0 picks a free one); stop it when done. */
   public static Server start(int port) throws IOException {
@@ -43,8 +47,10 @@ public final class InteropServer {
 
   /** Serves until the JVM is asked to stop (Ctrl-C, SIGTERM), then stops gracefully. */
   public static void main(String[] args) throws Exception {
-    if (Arrays.asList(args).contains("--event-loop")) {
-      ExampleServer.runOnEventLoops("interop", args, InteropServer::configure,
+    List<String> rest = new ArrayList<>(Arrays.asList(args));
+    if (rest.remove(EVENT_LOOP)) {
+      ExampleServer.runOnEventLoops("interop", rest.toArray(String[]::new),
+          InteropServer::configure,
           List.of(options -> TestServiceLoop.bindService(new InteropService(), options)));
     } else {
       ExampleServer.run("interop", args, InteropServer::configure, new InteropService());

@@ -5,46 +5,61 @@ import dev.grpcloop.numbers.proto.Number;
 import dev.grpcloop.numbers.proto.NumbersLoop;
 import dev.grpcloop.serving.CommandLine;
 import dev.grpcloop.serving.ExampleClient;
+import dev.grpcloop.serving.ParentWatch;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Calls each method of {@code numbers.Numbers} once and prints what came back. Usage: {@code
- * NumbersClient [--host H] [--port N] [N]} (default 5).
+ * NumbersClient [--host H] [--port N] [--tls-ca CA.pem] [N]} (default 5).
  */
 public final class NumbersClient {
   private NumbersClient() {}
 
   /** Runs the client; exits 0 if every call worked, 1 if one failed, 2 on bad options. */
   public static void main(String[] args) throws InterruptedException {
-    CommandLine commandLine;
+    ParentWatch.startIfAsked("numbers client", System.err);
+    System.exit(run(args, System.out, System.err));
+  }
+
+  /**
+   * The client's work, with its streams: results to {@code out}, what went wrong to {@code err};
+   * returns the exit code ({@link ExampleClient#OK}, {@link ExampleClient#CALL_FAILED} or {@link
+   * ExampleClient#BAD_OPTIONS}).
+   */
+  static int run(String[] args, PrintStream out, PrintStream err) throws InterruptedException {
     long n;
+    ManagedChannel channel;
     try {
-      commandLine = CommandLine.parse(args, Set.of("--host", "--port"));
-      n = commandLine.operands().isEmpty() ? 5 : Long.parseLong(commandLine.operands().get(0));
+      CommandLine commandLine = CommandLine.parse(args, ExampleClient.OPTIONS);
+      n = commandLine.operands().isEmpty() ? 5 : number(commandLine.operands().get(0));
+      channel = ExampleClient.channel(commandLine);
     } catch (IllegalArgumentException e) {
-      System.err.println("numbers client: " + e.getMessage());
-      System.err.println("usage: NumbersClient [--host H] [--port N] [N]");
-      System.exit(2);
-      return;
+      err.println("numbers client: " + e.getMessage());
+      err.println("usage: NumbersClient [--host H] [--port N] [--tls-ca CA.pem] [N]");
+      return ExampleClient.BAD_OPTIONS;
     }
-    ManagedChannel channel = ExampleClient.channel(commandLine);
-    int exitCode;
     try {
-      printAll(channel, n, System.out);
-      exitCode = 0;
+      printAll(channel, n, out);
+      return ExampleClient.OK;
     } catch (StatusException e) {
-      System.err.println("numbers client: the call failed: " + e.getStatus());
-      exitCode = 1;
+      err.println("numbers client: the call failed: " + ExampleClient.describe(e.getStatus()));
+      return ExampleClient.CALL_FAILED;
     } finally {
       ExampleClient.close(channel);
     }
-    System.exit(exitCode);
+  }
+
+  private static long number(String n) {
+    try {
+      return Long.parseLong(n);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("N is a whole number, not " + n);
+    }
   }
 
   static void printAll(Channel channel, long n, PrintStream out)

@@ -3,27 +3,28 @@ package dev.grpcloop.serving;
 import dev.grpcloop.adapter.BlockingServerCalls;
 import dev.grpcloop.eventloop.EventLoopHandlers;
 import io.grpc.BindableService;
-import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
-import io.grpc.ServerBuilder;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
  * What every example server shares: a {@code --port N} option (default 50051, 0 picks a free
- * port), one line on standard output once it listens, the standard gRPC health service and server
+ * port), TLS if asked ({@link ExampleTls}), one line on standard output once it listens, the standard gRPC health service and server
  * reflection (so generic tools such as grpcurl can list and call it), and a graceful stop on
- * SIGTERM or Ctrl-C.
+ * SIGTERM or Ctrl-C ({@link GracefulStop}).
  */
 public final class ExampleServer {
   private ExampleServer() {}
@@ -34,6 +35,18 @@ public final class ExampleServer {
   /** How long in-flight calls may run on after a stop is asked for, before they are cancelled. */
   public static final long GRACE_SECONDS = 5;
 
+  /** The options every example server takes: {@code --port}, and TLS's ({@link ExampleTls}). */
+  public static final Set<String> OPTIONS = Set.of("--port", ExampleTls.CERT, ExampleTls.KEY);
+
+  /** How to call an example server, after its name. */
+  public static final String USAGE = "[--port N] [--tls-cert CERT.pem --tls-key KEY.pem]";
+
+  /** Exit code for options the server does not understand, after a line that says why. */
+  public static final int BAD_OPTIONS = 2;
+
+  /** Exit code for a server that could not start (the port is taken, say), after a line. */
+  public static final int CANNOT_START = 1;
+
   /** Starts the services, prints the port, and blocks until the JVM is asked to stop. */
   public static void run(String name, String[] args, BindableService... services)
       throws IOException, InterruptedException {
@@ -43,46 +56,82 @@ public final class ExampleServer {
   /**
    * Like {@link #run(String, String[], BindableService...)}, with server settings beyond this
    * project's defaults applied by {@code options}, for example a larger inbound message limit.
+   * Services that are {@link ServerStopListener}s hear when the server starts to stop.
    */
   public static void run(
-      String name, String[] args, Consumer<ServerBuilder<?>> options,
+      String name, String[] args, Consumer<? super NettyServerBuilder> options,
       BindableService... services) throws IOException, InterruptedException {
-    HealthStatusManager health = new HealthStatusManager();
-    serve(name, start(port(args), options, health, services), health);
+    List<ServerStopListener> listeners = new ArrayList<>();
+    for (BindableService service : services) {
+      if (service instanceof ServerStopListener listener) {
+        listeners.add(listener);
+      }
+    }
+    serve(name, args, listeners,
+        (port, credentials, health) -> start(port, credentials, options, health, services));
   }
 
   /**
    * Like {@link #run(String, String[], Consumer, BindableService...)} in the event-loop mode, with
-   * {@link #startOnEventLoops}.
+   * {@link #startOnEventLoops}: each of {@code services} binds its handlers with the options it is
+   * given.
    */
-  public static void runOnEventLoops(String name, String[] args, Consumer<ServerBuilder<?>> options,
+  public static void runOnEventLoops(String name, String[] args,
+      Consumer<? super NettyServerBuilder> options,
       List<Function<BlockingServerCalls.Options, ServerServiceDefinition>> services)
       throws IOException, InterruptedException {
-    HealthStatusManager health = new HealthStatusManager();
-    serve(name + " (event-loop mode)", startOnEventLoops(port(args), options, health, services),
-        health);
+    serve(name, args, List.of(), (port, credentials, health) ->
+        startOnEventLoops(port, credentials, options, health, services));
   }
 
-  private static void serve(String name, Server server, HealthStatusManager health)
-      throws InterruptedException {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      // Health checkers see NOT_SERVING at once, before the grace period runs out.
-      health.enterTerminalState();
-      System.out.println(name + " server stopping: calls in flight get " + GRACE_SECONDS
-          + " s to finish");
-      System.out.flush();
-      stopGracefully(server);
-    }));
-    System.out.println(name + " server listening on port " + server.getPort());
+  /** How {@link #serve} starts its server. */
+  @FunctionalInterface
+  private interface Starter {
+    Server start(int port, ServerCredentials credentials, HealthStatusManager health)
+        throws IOException;
+  }
+
+  private static void serve(String name, String[] args, List<ServerStopListener> listeners,
+      Starter starter) throws IOException, InterruptedException {
+    CommandLine commandLine;
+    ServerCredentials credentials;
+    try {
+      commandLine = CommandLine.parse(args, OPTIONS);
+      credentials = ExampleTls.serverCredentials(commandLine);
+    } catch (IllegalArgumentException e) {
+      System.err.println(name + " server: " + e.getMessage());
+      System.err.println("usage: " + name + " server " + USAGE);
+      System.exit(BAD_OPTIONS);
+      return;
+    }
+    HealthStatusManager health = new HealthStatusManager();
+    Server server;
+    try {
+      server = starter.start(commandLine.port(), credentials, health);
+    } catch (IOException | IllegalArgumentException e) {
+      // The port is taken, or the TLS files hold no certificate or key that grpc can use.
+      System.err.println(name + " server: cannot start: " + e.getMessage()
+          + (e.getCause() != null ? " (" + e.getCause().getMessage() + ")" : ""));
+      System.exit(CANNOT_START);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(
+        new GracefulStop(name, server, health, listeners, System.out), name + "-server-stop"));
+    System.out.println(name + " server listening on port " + server.getPort()
+        + (ExampleTls.serverTls(commandLine) ? " (TLS)" : "")
+        + (server instanceof EventLoopServer loops && loops.handlersOnEventLoops()
+            ? " (handlers on the event loops)" : ""));
     System.out.flush();
+    ParentWatch.startIfAsked(name + " server", System.out);
     server.awaitTermination();
   }
 
   /**
    * Builds and starts a server in the configuration this project recommends for services bound
    * with the adapter: grpc's callbacks run on the transport thread ({@code directExecutor}), which
-   * is safe because the adapter's callbacks never block. The health service reports every service,
-   * and the server as a whole ({@code ""}), as SERVING; server reflection lists them all.
+   * is safe because the adapter's callbacks never block, and each connection is held to the
+   * {@link ConnectionLimits}. The health service reports every service, and the server as a whole
+   * ({@code ""}), as SERVING; server reflection lists them all.
    */
   public static Server start(int port, BindableService... services) throws IOException {
     return start(port, builder -> {}, services);
@@ -90,7 +139,7 @@ public final class ExampleServer {
 
   /** Like {@link #start(int, BindableService...)}, with {@code options} applied to the builder. */
   public static Server start(
-      int port, Consumer<ServerBuilder<?>> options, BindableService... services)
+      int port, Consumer<? super NettyServerBuilder> options, BindableService... services)
       throws IOException {
     return start(port, options, new HealthStatusManager(), services);
   }
@@ -98,12 +147,23 @@ public final class ExampleServer {
   /**
    * Like {@link #start(int, Consumer, BindableService...)}, reporting health through {@code
    * health}: {@link HealthStatusManager#enterTerminalState} then makes every check NOT_SERVING.
+   * Server reflection answers both its versions: {@code grpc.reflection.v1} and the older {@code
+   * grpc.reflection.v1alpha}, which many tools still ask first or only.
    */
   public static Server start(
-      int port, Consumer<ServerBuilder<?>> options, HealthStatusManager health,
+      int port, Consumer<? super NettyServerBuilder> options, HealthStatusManager health,
       BindableService... services) throws IOException {
-    ServerBuilder<?> builder =
-        Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create()).directExecutor();
+    return start(port, InsecureServerCredentials.create(), options, health, services);
+  }
+
+  /**
+   * Like {@link #start(int, Consumer, HealthStatusManager, BindableService...)}, with {@code
+   * credentials}: plaintext, or TLS ({@link ExampleTls#serverCredentials}).
+   */
+  public static Server start(
+      int port, ServerCredentials credentials, Consumer<? super NettyServerBuilder> options,
+      HealthStatusManager health, BindableService... services) throws IOException {
+    NettyServerBuilder builder = NettyServerBuilder.forPort(port, credentials).directExecutor();
     return build(builder, options, health, Arrays.stream(services)
         .<Function<BlockingServerCalls.Options, ServerServiceDefinition>>map(
             service -> unused -> service.bindService())
@@ -119,11 +179,19 @@ public final class ExampleServer {
    * Without {@code --add-opens java.base/java.lang=ALL-UNNAMED} the mode falls back, logging why,
    * to ordinary virtual threads.
    */
-  public static EventLoopServer startOnEventLoops(int port, Consumer<ServerBuilder<?>> options,
-      HealthStatusManager health,
+  public static EventLoopServer startOnEventLoops(int port,
+      Consumer<? super NettyServerBuilder> options, HealthStatusManager health,
       List<Function<BlockingServerCalls.Options, ServerServiceDefinition>> services)
       throws IOException {
-    NettyServerBuilder builder = NettyServerBuilder.forPort(port, InsecureServerCredentials.create());
+    return startOnEventLoops(port, InsecureServerCredentials.create(), options, health, services);
+  }
+
+  /** Like {@link #startOnEventLoops(int, Consumer, HealthStatusManager, List)}, with TLS or not. */
+  public static EventLoopServer startOnEventLoops(int port, ServerCredentials credentials,
+      Consumer<? super NettyServerBuilder> options, HealthStatusManager health,
+      List<Function<BlockingServerCalls.Options, ServerServiceDefinition>> services)
+      throws IOException {
+    NettyServerBuilder builder = NettyServerBuilder.forPort(port, credentials);
     EventLoopHandlers loops = EventLoopHandlers.configure(builder);
     Server server;
     try {
@@ -135,13 +203,16 @@ public final class ExampleServer {
     return new EventLoopServer(server, loops);
   }
 
-  private static Server build(ServerBuilder<?> builder, Consumer<ServerBuilder<?>> options,
-      HealthStatusManager health,
+  @SuppressWarnings("deprecation") // ProtoReflectionService: v1alpha, deprecated, still served
+  private static Server build(NettyServerBuilder builder,
+      Consumer<? super NettyServerBuilder> options, HealthStatusManager health,
       List<Function<BlockingServerCalls.Options, ServerServiceDefinition>> services,
       BlockingServerCalls.Options bindings) {
     // grpc's health and reflection services never block in their callbacks either.
     builder.addService(health.getHealthService())
-        .addService(ProtoReflectionServiceV1.newInstance());
+        .addService(ProtoReflectionServiceV1.newInstance())
+        .addService(ProtoReflectionService.newInstance());
+    ConnectionLimits.apply(builder);
     options.accept(builder);
     for (Function<BlockingServerCalls.Options, ServerServiceDefinition> service : services) {
       ServerServiceDefinition definition = service.apply(bindings);
@@ -154,28 +225,7 @@ public final class ExampleServer {
   /** Refuses new calls, lets in-flight ones finish for a grace period, then cancels the rest. */
   public static void stopGracefully(Server server) {
     server.shutdown();
-    try {
-      if (!server.awaitTermination(GRACE_SECONDS, TimeUnit.SECONDS)) {
-        server.shutdownNow();
-        server.awaitTermination(GRACE_SECONDS, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      server.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** The value of {@code --port N} or {@code --port=N}, or the default. */
-  public static int port(String[] args) {
-    for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--port") && i + 1 < args.length) {
-        return parsePort(args[i + 1]);
-      }
-      if (args[i].startsWith("--port=")) {
-        return parsePort(args[i].substring("--port=".length()));
-      }
-    }
-    return DEFAULT_PORT;
+    GracefulStop.awaitGrace(server);
   }
 
   /** Parses a port number, with a message fit to show the user if it is not one. */

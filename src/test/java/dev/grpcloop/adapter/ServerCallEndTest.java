@@ -137,5 +137,7 @@ class ServerCallEndTest {
     }
   }
 
-  private static final class AbandonStream extends RuntimeException {}
+  private static final class AbandonStream extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+  }
 }

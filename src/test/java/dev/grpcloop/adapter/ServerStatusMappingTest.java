@@ -171,6 +171,8 @@ class ServerStatusMappingTest {
 
   /** An Error of the test's own, so that no other failure can be taken for it. */
   private static final class HandlerError extends Error {
+    private static final long serialVersionUID = 1L;
+
     HandlerError(String message) {
       super(message);
     }

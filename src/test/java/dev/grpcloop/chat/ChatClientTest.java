@@ -5,7 +5,13 @@ import static dev.grpcloop.chat.ChatUser.leftEvent;
 import static dev.grpcloop.chat.ChatUser.said;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.grpcloop.serving.ExampleClient;
 import dev.grpcloop.serving.ExampleProcess;
+import dev.grpcloop.serving.PrintedLines;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -100,6 +106,22 @@ class ChatClientTest {
   }
 
   @Test
+  void aClientSentAwayByTheServersStopSaysWhyAndExitsOne() throws Exception {
+    try (ExampleProcess zed = startClient("zed")) {
+      zed.awaitLine(line -> line.contains("* you are zed"));
+      alice.await(joinedEvent("zed"));
+
+      room.beginStop();
+
+      List<String> lines = zed.remainingLines();
+      assertThat(lines).last().isEqualTo("* disconnected: UNAVAILABLE: the server is stopping");
+      assertThat(lines).filteredOn(line -> line.contains(" left"))
+          .allMatch(line -> line.endsWith("* alice left (server stopping)"));
+      assertThat(zed.awaitExit()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void aTakenNameIsRefusedWithAClearMessage() throws Exception {
     try (ExampleProcess impostor = startClient("alice")) {
       assertThat(impostor.remainingLines()).containsExactly(
@@ -107,5 +129,41 @@ class ChatClientTest {
       assertThat(impostor.awaitExit()).isEqualTo(1);
     }
     assertThat(alice.drain()).isEmpty();
+  }
+
+  @Test
+  void itsExitCodeSaysHowItWent() throws Exception {
+    String port = "" + room.port();
+    PrintedLines out = new PrintedLines();
+    PrintedLines err = new PrintedLines();
+    assertThat(ChatClient.run(new String[] {"--port", port, "--name", "yan"},
+        typed("hello from yan", ChatClient.QUIT), out.stream, err.stream, onStop -> {}))
+        .isEqualTo(ExampleClient.OK);
+    alice.await(said("yan", "hello from yan"));
+    assertThat(out.lines()).last().isEqualTo("* you left the room");
+
+    PrintedLines taken = new PrintedLines();
+    assertThat(ChatClient.run(new String[] {"--port", port, "--name", "alice"},
+        typed(), taken.stream, err.stream, onStop -> {})).isEqualTo(ExampleClient.CALL_FAILED);
+    assertThat(taken.lines()).containsExactly(
+        "* disconnected: ALREADY_EXISTS: the name alice is taken in this room: pick another");
+
+    PrintedLines nobody = new PrintedLines();
+    assertThat(ChatClient.run(new String[] {"--port", "" + PrintedLines.freePort(), "--name", "z"},
+        typed(), nobody.stream, err.stream, onStop -> {})).isEqualTo(ExampleClient.CALL_FAILED);
+    assertThat(nobody.lines()).singleElement().asString()
+        .startsWith("* disconnected: UNAVAILABLE: io exception (");
+    assertThat(err.lines()).isEmpty();
+
+    PrintedLines bad = new PrintedLines();
+    assertThat(ChatClient.run(new String[] {"--port", port}, typed(), out.stream, bad.stream,
+        onStop -> {})).isEqualTo(ExampleClient.BAD_OPTIONS);
+    assertThat(bad.lines()).first()
+        .isEqualTo("chat client: --name is required: the name others see you by");
+  }
+
+  private static InputStream typed(String... lines) {
+    return new ByteArrayInputStream(
+        String.join("\n", lines).getBytes(StandardCharsets.UTF_8));
   }
 }

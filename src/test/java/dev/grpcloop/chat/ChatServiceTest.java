@@ -4,13 +4,17 @@ import static dev.grpcloop.chat.ChatUser.joinedEvent;
 import static dev.grpcloop.chat.ChatUser.leftEvent;
 import static dev.grpcloop.chat.ChatUser.said;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.protobuf.Timestamp;
 import dev.grpcloop.chat.proto.ServerMessage;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.StatusException;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -191,5 +195,37 @@ class ChatServiceTest {
     assertThat(carol.awaitEnd().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(room.handlerThreads).hasSize(3);
     room.awaitHandlerThreadsEnded(3);
+  }
+
+  @Test
+  void theServersStopSendsEveryoneAwaySayingWhy() throws Exception {
+    ChatUser alice = join("alice");
+    ChatUser bob = join("bob");
+    alice.await(joinedEvent("bob"));
+
+    room.beginStop();
+
+    for (ChatUser user : List.of(alice, bob)) {
+      Status end = user.awaitEnd();
+      assertThat(end.getCode()).as(user.name).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(end.getDescription()).as(user.name).isEqualTo("the server is stopping");
+      // Whoever saw the other leave saw why; nobody's leave reads "connection lost".
+      assertThat(user.drain()).filteredOn(ServerMessage::hasLeft).allSatisfy(m ->
+          assertThat(m.getLeft().getReason()).isEqualTo("server stopping"));
+    }
+    assertThat(room.log).contains("alice left (server stopping)", "bob left (server stopping)");
+    room.awaitHandlerThreadsEnded(2);
+    assertThat(room.server.awaitTermination(5, TimeUnit.SECONDS))
+        .as("no call outlasts the stop: nothing left for the grace period to cancel").isTrue();
+  }
+
+  @Test
+  void aRoomThatIsStoppingTakesNoMoreJoins() {
+    Room stopping = new Room(OUTBOX, new ChatEvents(Clock.systemUTC()), line -> {});
+    stopping.stop();
+    StatusException refused = catchThrowableOfType(StatusException.class,
+        () -> stopping.join("late", Thread.currentThread()));
+    assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(stopping.names()).isEmpty();
   }
 }

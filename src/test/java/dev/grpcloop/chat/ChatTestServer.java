@@ -25,6 +25,7 @@ final class ChatTestServer implements AutoCloseable {
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final List<ChatUser> users = new ArrayList<>();
   final Server server;
+  private final ChatService service;
 
   ChatTestServer(int outboxCapacity) throws Exception {
     ThreadFactory virtual = Thread.ofVirtual().name("chat-handler").factory();
@@ -33,7 +34,8 @@ final class ChatTestServer implements AutoCloseable {
       handlerThreads.add(t);
       return t;
     };
-    server = ExampleServer.start(0, new ChatService(outboxCapacity, log::add, counted));
+    service = new ChatService(outboxCapacity, log::add, counted);
+    server = ExampleServer.start(0, service);
   }
 
   int port() {
@@ -59,6 +61,15 @@ final class ChatTestServer implements AutoCloseable {
     ChatUser user = ChatUser.connect(newChannel(), name);
     users.add(user);
     return user;
+  }
+
+  /**
+   * Starts to stop the server as an example server's Ctrl-C does: new calls are refused, then the
+   * room hears that the server is stopping.
+   */
+  void beginStop() {
+    server.shutdown();
+    service.serverStopping();
   }
 
   /** Waits until at least {@code count} handler threads have ended, at most 5 s. */

@@ -2,14 +2,17 @@ package dev.grpcloop.echo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.grpcloop.serving.ExampleClient;
 import dev.grpcloop.serving.ExampleProcess;
 import dev.grpcloop.serving.ExampleServer;
+import dev.grpcloop.serving.PrintedLines;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.StringReader;
 import java.net.ServerSocket;
@@ -84,5 +87,29 @@ class EchoClientTest {
       assertThat(client.remainingLines()).isEmpty();
       assertThat(client.awaitExit()).isEqualTo(1);
     }
+  }
+
+  @Test
+  void itsExitCodeSaysHowItWent() throws Exception {
+    InputStream nothing = InputStream.nullInputStream();
+    PrintedLines out = new PrintedLines();
+    PrintedLines err = new PrintedLines();
+    assertThat(EchoClient.run(new String[] {"--port", "" + server.getPort(), "hi"},
+        nothing, out.stream, err.stream)).isEqualTo(ExampleClient.OK);
+    assertThat(out.lines()).containsExactly("received: hi");
+    assertThat(err.lines()).isEmpty();
+
+    PrintedLines failed = new PrintedLines();
+    assertThat(EchoClient.run(new String[] {"--port", "" + PrintedLines.freePort(), "hi"},
+        nothing, out.stream, failed.stream)).isEqualTo(ExampleClient.CALL_FAILED);
+    assertThat(failed.lines()).singleElement().asString()
+        .startsWith("echo client: the call failed: UNAVAILABLE: io exception (")
+        .contains("Connection refused");
+
+    PrintedLines bad = new PrintedLines();
+    assertThat(EchoClient.run(new String[] {"--prot", "1"}, nothing, out.stream, bad.stream))
+        .isEqualTo(ExampleClient.BAD_OPTIONS);
+    assertThat(bad.lines()).hasSize(2).first().asString()
+        .startsWith("echo client: unknown option --prot");
   }
 }

@@ -197,19 +197,25 @@ final class LoopServer implements AutoCloseable {
 
   /** Stops the server (cancelling calls still running) and then the loops. */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     synchronized (channels) {
       for (ManagedChannel channel : channels) {
         channel.shutdownNow();
       }
     }
     server.shutdownNow();
-    server.awaitTermination(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
-    loops.close();
-    synchronized (channels) {
-      for (ManagedChannel channel : channels) {
-        channel.awaitTermination(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+    try {
+      server.awaitTermination(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+      loops.close();
+      synchronized (channels) {
+        for (ManagedChannel channel : channels) {
+          channel.awaitTermination(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+        }
       }
+    } catch (InterruptedException e) {
+      loops.close();
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted while stopping the server", e);
     }
   }
 }

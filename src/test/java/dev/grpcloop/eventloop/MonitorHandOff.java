@@ -9,6 +9,7 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -92,7 +93,7 @@ final class MonitorHandOff {
         awaitBlocked(loopThread);
       }
       CountDownLatch answered = new CountDownLatch(2);
-      for (ClientStream<Message, Message> stream : new ClientStream[] {first, second}) {
+      for (ClientStream<Message, Message> stream : List.of(first, second)) {
         Thread.ofVirtual().start(() -> {
           try {
             if (stream.recv() != null) {

@@ -67,6 +67,8 @@ class AdapterStressTest {
 
   /** What the planned THROW handlers throw. */
   static final class PlannedFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     PlannedFailure() {
       super("planned failure", null, false, false);
     }

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -62,8 +63,9 @@ class HandlerFailureTest {
 
   @Test
   void partialResponsesThenTheRightStatusAndTheNeighbourIsUntouched() throws Exception {
+    UncaughtRecorder uncaught = new UncaughtRecorder();
     try (Harness harness = new Harness(threads -> List.of(
-        EchoService.bindService(threads), failingService().build(threads)))) {
+        EchoService.bindService(threads), failingService().build(uncaught.on(threads))))) {
       ManagedChannel channel = harness.newChannel(); // one channel: one TCP connection
       try (ClientStream<Message, Message> neighbour =
           EchoClients.open(channel, "neighbour", CallOptions.DEFAULT)) {
@@ -84,6 +86,9 @@ class HandlerFailureTest {
       assertThat(harness.recorder.awaitCall("neighbour", WAIT).awaitClose(WAIT).isOk()).isTrue();
       assertThat(harness.recorder.calls()).allSatisfy(c -> assertThat(c.closes).hasValue(1));
       assertThat(harness.threads.awaitAllEnded(WAIT)).isEmpty();
+      // The Error went on past the adapter and ended its thread; the Exceptions did not.
+      assertThat(uncaught.uncaught()).singleElement(InstanceOfAssertFactories.THROWABLE)
+          .isInstanceOf(AssertionError.class).hasMessage("an Error, not an Exception");
     }
   }
 

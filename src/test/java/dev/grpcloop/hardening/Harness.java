@@ -60,15 +60,20 @@ final class Harness implements AutoCloseable {
     return channel;
   }
 
+  /** Shuts everything down and waits for it (a few seconds at most); never throws. */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     for (ManagedChannel channel : channels) {
       channel.shutdownNow();
     }
     server.shutdownNow();
-    for (ManagedChannel channel : channels) {
-      channel.awaitTermination(5, TimeUnit.SECONDS);
+    try {
+      for (ManagedChannel channel : channels) {
+        channel.awaitTermination(5, TimeUnit.SECONDS);
+      }
+      server.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // the test is being stopped: let it see why
     }
-    server.awaitTermination(5, TimeUnit.SECONDS);
   }
 }

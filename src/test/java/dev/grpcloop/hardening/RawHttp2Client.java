@@ -1,12 +1,16 @@
 package dev.grpcloop.hardening;
 
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Just enough of an HTTP/2 client, on a plain socket, to start gRPC calls and then break them in
@@ -17,7 +21,9 @@ final class RawHttp2Client implements AutoCloseable {
       "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
   private static final int DATA = 0x0;
   private static final int HEADERS = 0x1;
+  private static final int RST_STREAM = 0x3;
   private static final int SETTINGS = 0x4;
+  private static final int ACK = 0x1;
   private static final int END_STREAM = 0x1;
   private static final int END_HEADERS = 0x4;
   private static final int SETTINGS_INITIAL_WINDOW_SIZE = 0x4;
@@ -101,6 +107,57 @@ final class RawHttp2Client implements AutoCloseable {
   void writeRaw(byte[] bytes) throws IOException {
     out.write(bytes);
     out.flush();
+  }
+
+  /**
+   * Reads the server's frames until its SETTINGS, acknowledges them (from then on the server holds
+   * this client to them: Netty applies its own settings once the peer has acknowledged), and
+   * returns them, by identifier (0x3: SETTINGS_MAX_CONCURRENT_STREAMS).
+   */
+  Map<Integer, Long> acknowledgeServerSettings() throws IOException {
+    for (;;) {
+      Frame frame = readFrame();
+      if (frame.type == SETTINGS && (frame.flags & ACK) == 0) {
+        frame(SETTINGS, ACK, 0, new byte[0], 0);
+        out.flush();
+        Map<Integer, Long> settings = new HashMap<>();
+        ByteBuffer payload = ByteBuffer.wrap(frame.payload);
+        while (payload.remaining() >= 6) {
+          settings.put(payload.getShort() & 0xffff, payload.getInt() & 0xffffffffL);
+        }
+        return settings;
+      }
+    }
+  }
+
+  /** Reads the server's frames until one resets {@code streamId}; returns its error code. */
+  int awaitReset(int streamId) throws IOException {
+    for (;;) {
+      Frame frame = readFrame();
+      if (frame.type == RST_STREAM && frame.streamId == streamId) {
+        return ByteBuffer.wrap(frame.payload).getInt();
+      }
+    }
+  }
+
+  private record Frame(int type, int flags, int streamId, byte[] payload) {}
+
+  private Frame readFrame() throws IOException {
+    DataInputStream in = new DataInputStream(socket.getInputStream());
+    byte[] header = new byte[9];
+    try {
+      in.readFully(header);
+    } catch (EOFException e) {
+      throw new EOFException("the server closed the connection");
+    }
+    ByteBuffer h = ByteBuffer.wrap(header);
+    int length = ((h.get() & 0xff) << 16) | ((h.get() & 0xff) << 8) | (h.get() & 0xff);
+    int type = h.get() & 0xff;
+    int flags = h.get() & 0xff;
+    int streamId = h.getInt() & 0x7fffffff;
+    byte[] payload = new byte[length];
+    in.readFully(payload);
+    return new Frame(type, flags, streamId, payload);
   }
 
   /** Reads until the server closes the connection; returns how many bytes it sent. */

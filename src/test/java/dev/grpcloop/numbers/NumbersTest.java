@@ -3,7 +3,9 @@ package dev.grpcloop.numbers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpcloop.numbers.proto.NumbersLoop;
+import dev.grpcloop.serving.ExampleClient;
 import dev.grpcloop.serving.ExampleServer;
+import dev.grpcloop.serving.PrintedLines;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -75,5 +77,26 @@ class NumbersTest {
         "countdown(3) = [3, 2, 1, 0]",
         "sum[1, 2, 3] = 6",
         "runningSum[1, 2, 3] = [1, 3, 6]");
+  }
+
+  @Test
+  void theClientsExitCodeSaysHowItWent() throws Exception {
+    PrintedLines out = new PrintedLines();
+    PrintedLines err = new PrintedLines();
+    assertThat(NumbersClient.run(new String[] {"--port", "" + server.getPort(), "3"},
+        out.stream, err.stream)).isEqualTo(ExampleClient.OK);
+    assertThat(out.lines()).first().isEqualTo("square(3) = 9");
+    assertThat(err.lines()).isEmpty();
+
+    PrintedLines failed = new PrintedLines();
+    assertThat(NumbersClient.run(new String[] {"--port", "" + PrintedLines.freePort()},
+        out.stream, failed.stream)).isEqualTo(ExampleClient.CALL_FAILED);
+    assertThat(failed.lines()).singleElement().asString()
+        .startsWith("numbers client: the call failed: UNAVAILABLE: io exception (");
+
+    PrintedLines bad = new PrintedLines();
+    assertThat(NumbersClient.run(new String[] {"five"}, out.stream, bad.stream))
+        .isEqualTo(ExampleClient.BAD_OPTIONS);
+    assertThat(bad.lines()).hasSize(2).first().asString().startsWith("numbers client: ");
   }
 }

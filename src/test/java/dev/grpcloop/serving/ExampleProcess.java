@@ -38,15 +38,29 @@ public final class ExampleProcess implements AutoCloseable {
 
   /** Starts {@code main} with {@code args} on this test's JDK and class path; drops stderr. */
   public static ExampleProcess start(Class<?> main, String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(
-        ProcessHandle.current().info().command().orElseThrow(),
-        "--enable-native-access=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"),
-        main.getName()));
-    command.addAll(List.of(args));
+    return start(java(List.of(), main, args));
+  }
+
+  /** Runs {@code command}, dropping its stderr. */
+  public static ExampleProcess start(List<String> command) throws IOException {
     return new ExampleProcess(new ProcessBuilder(command)
         .redirectError(ProcessBuilder.Redirect.DISCARD)
         .start());
+  }
+
+  /**
+   * The command that runs {@code main} with {@code args} on this test's JDK and class path, with
+   * {@code jvmFlags} (system properties, say) before the class name.
+   */
+  public static List<String> java(List<String> jvmFlags, Class<?> main, String... args) {
+    List<String> command = new ArrayList<>(List.of(
+        ProcessHandle.current().info().command().orElseThrow(),
+        "--enable-native-access=ALL-UNNAMED",
+        "-cp", System.getProperty("java.class.path")));
+    command.addAll(jvmFlags);
+    command.add(main.getName());
+    command.addAll(List.of(args));
+    return command;
   }
 
   private void readLines(InputStream in) {
@@ -113,9 +127,14 @@ public final class ExampleProcess implements AutoCloseable {
     process.toHandle().destroy();
   }
 
-  /** SIGKILL: no shutdown hooks, the connection just drops. */
+  /** SIGKILL: no shutdown hooks, the connection just drops. Its output can still be read. */
   public void kill() {
-    process.destroyForcibly();
+    process.toHandle().destroyForcibly();
+  }
+
+  /** The process's id. */
+  public long pid() {
+    return process.pid();
   }
 
   @Override

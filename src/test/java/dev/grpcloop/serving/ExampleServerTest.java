@@ -28,6 +28,11 @@ import org.junit.jupiter.api.Timeout;
 /** Every example server answers the standard health and reflection services. */
 @Timeout(30)
 class ExampleServerTest {
+  /** What both reflection versions list: the examples, health, and reflection itself. */
+  private static final List<String> EVERY_SERVICE = List.of("echo.EchoService",
+      "chat.ChatService", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
+      "grpc.reflection.v1alpha.ServerReflection");
+
   private final HealthStatusManager health = new HealthStatusManager();
   private Server server;
   private ManagedChannel channel;
@@ -65,7 +70,7 @@ class ExampleServerTest {
   }
 
   @Test
-  void reflectionListsEveryService() throws Exception {
+  void reflectionV1ListsEveryService() throws Exception {
     List<String> names;
     try (ClientStream<ServerReflectionRequest, ServerReflectionResponse> stream =
         BlockingClientCalls.bidiStreaming(
@@ -77,8 +82,26 @@ class ExampleServerTest {
           .map(ServiceResponse::getName).toList();
       assertThat(stream.recv()).isNull();
     }
-    assertThat(names).containsExactlyInAnyOrder("echo.EchoService", "chat.ChatService",
-        "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection");
+    assertThat(names).containsExactlyInAnyOrderElementsOf(EVERY_SERVICE);
+  }
+
+  /** The older reflection protocol, which some tools (and older grpcurl) still speak. */
+  @Test
+  void reflectionV1alphaListsEveryServiceToo() throws Exception {
+    List<String> names;
+    try (ClientStream<io.grpc.reflection.v1alpha.ServerReflectionRequest,
+        io.grpc.reflection.v1alpha.ServerReflectionResponse> stream =
+        BlockingClientCalls.bidiStreaming(channel,
+            io.grpc.reflection.v1alpha.ServerReflectionGrpc.getServerReflectionInfoMethod())) {
+      stream.send(io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder()
+          .setListServices("").build());
+      stream.closeSend();
+      io.grpc.reflection.v1alpha.ServerReflectionResponse response = stream.recv();
+      names = response.getListServicesResponse().getServiceList().stream()
+          .map(io.grpc.reflection.v1alpha.ServiceResponse::getName).toList();
+      assertThat(stream.recv()).isNull();
+    }
+    assertThat(names).containsExactlyInAnyOrderElementsOf(EVERY_SERVICE);
   }
 
   @Test
