@@ -16,10 +16,15 @@ import java.util.concurrent.locks.Condition;
  * One client call seen as a blocking stream: grpc's {@link ClientCall} and its listener on one
  * side, the application's threads on the other. Callers see it as {@link ClientStream}.
  *
- * <p>A stream tracer tells it what the listener cannot: each response's size as grpc read it, and
- * that the server's trailers arrived. grpc holds {@code onClose} back until the responses before
- * it have been received, so without the trailers a client that only sends would never hear that
- * the server has finished.
+ * <p>grpc runs the listener's callbacks on the application's threads parked in the call, or, when
+ * none is, at once on its transport thread ({@link CallbackExecutor}): the call's executor is its
+ * own, whatever the channel's or the CallOptions' executor.
+ *
+ * <p>A stream tracer tells it what the listener cannot, on the transport's thread: that a response
+ * was read, and its size (the call asks for the next one at once, so that reading ahead never
+ * waits for the thread the response goes to), and that the server's trailers arrived. grpc holds
+ * {@code onClose} back until the responses before it have been received, so without the trailers
+ * a client that only sends would never hear that the server has finished.
  */
 final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     implements ClientStream<ReqT, RespT> {
@@ -41,12 +46,10 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
   /** The thread started by startSender, or null. */
   private Thread senderThread;
 
-  /** Sizes the tracer read for responses not yet delivered to the listener. */
-  private long arrivingBytes;
-
   BlockingClientCall(Channel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options) {
-    super(options.getOption(BlockingClientCalls.MAX_BUFFERED_BYTES), true);
-    this.call = channel.newCall(method, options.withStreamTracerFactory(new Tracing()));
+    super(options.getOption(BlockingClientCalls.MAX_BUFFERED_BYTES), true, true);
+    this.call = channel.newCall(method,
+        options.withStreamTracerFactory(new Tracing()).withExecutor(callbackExecutor()));
   }
 
   /** Starts grpc's call with this stream as its listener, and asks for the first response. */
@@ -164,28 +167,50 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
   @Override
   public Metadata headers() throws InterruptedException {
-    lock.lockInterruptibly();
     try {
-      while (responseHeaders == null && endTrailers == null) {
-        metadataArrived.await();
+      lock.lockInterruptibly();
+      try {
+        while (responseHeaders == null && endTrailers == null) {
+          awaitMetadata();
+        }
+        return responseHeaders;
+      } finally {
+        lock.unlock();
       }
-      return responseHeaders;
     } finally {
-      lock.unlock();
+      leaveWait();
     }
   }
 
   @Override
   public Metadata trailers() throws InterruptedException {
-    lock.lockInterruptibly();
     try {
-      while (endTrailers == null) {
-        metadataArrived.await();
+      lock.lockInterruptibly();
+      try {
+        while (endTrailers == null) {
+          awaitMetadata();
+        }
+        return endTrailers;
+      } finally {
+        lock.unlock();
       }
-      return endTrailers;
     } finally {
-      lock.unlock();
+      leaveWait();
     }
+  }
+
+  /** Requires lock. Waits once for the metadata (or runs the callbacks queued for this thread). */
+  private void awaitMetadata() throws InterruptedException {
+    try {
+      await(metadataArrived, NO_TIMEOUT, "headers");
+    } catch (TimeoutException impossible) {
+      throw new AssertionError(impossible);
+    }
+  }
+
+  @Override
+  void signalOwnWaiters() {
+    metadataArrived.signalAll();
   }
 
   @Override
@@ -263,26 +288,6 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     }
   }
 
-  private int takeArrivingBytes() {
-    lock.lock();
-    try {
-      int bytes = (int) Math.min(Integer.MAX_VALUE, arrivingBytes);
-      arrivingBytes = 0;
-      return bytes;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private void responseRead(long wireSize) {
-    lock.lock();
-    try {
-      arrivingBytes += Math.max(0, wireSize);
-    } finally {
-      lock.unlock();
-    }
-  }
-
   /** grpc's events for this call. Each only records and signals: it must never block. */
   private final class Listener extends ClientCall.Listener<RespT> {
     @Override
@@ -298,7 +303,7 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
     @Override
     public void onMessage(RespT message) {
-      messageArrived(message, takeArrivingBytes());
+      messageDelivered(message);
     }
 
     @Override
@@ -341,7 +346,7 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
         @Override
         public void inboundMessageRead(int seqNo, long wireSize, long uncompressedSize) {
-          responseRead(wireSize);
+          messageRead((int) Math.min(Integer.MAX_VALUE, Math.max(0, wireSize)));
         }
 
         @Override

@@ -23,6 +23,12 @@ import io.grpc.StatusException;
  * #MAX_BUFFERED_BYTES}; a call made inside a cancellable {@link io.grpc.Context} is cancelled with
  * it. Request headers go in {@link Metadata}. Every method may be called from any thread, and
  * none blocks but {@code unary}.
+ *
+ * <p>A call's executor is the adapter's own, whatever the channel's or the {@link CallOptions}'
+ * one: grpc's callbacks, and those of client interceptors' listeners, run on the application
+ * thread parked in the call (in recv, send, headers or trailers), as in grpc-java's blocking
+ * stubs, or, while none is, on the transport's thread, as on a {@code directExecutor()} channel. A listener of an interceptor on
+ * such a call should therefore not block.
  */
 public final class BlockingClientCalls {
   private BlockingClientCalls() {}

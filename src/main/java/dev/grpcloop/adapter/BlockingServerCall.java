@@ -51,7 +51,7 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
 
   BlockingServerCall(ServerCall<ReqT, RespT> call, Metadata requestHeaders, Context context,
       BlockingServerCalls.Binding<ReqT, RespT> binding) {
-    super(binding.maxBufferedBytes(), !binding.singleRequest());
+    super(binding.maxBufferedBytes(), !binding.singleRequest(), false);
     this.call = call;
     this.binding = binding;
     this.requestHeaders = requestHeaders;

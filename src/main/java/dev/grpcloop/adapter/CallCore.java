@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.StatusException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -51,8 +52,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code request(n)} alone is made without {@code callLock}, from callbacks too: grpc documents it
  * as safe from any thread, and its own stubs call it so.
  *
+ * <p>A client's call runs grpc's callbacks on its own parked threads ({@link CallbackExecutor}): a
+ * wait runs the callbacks queued for it, without the locks, before it parks and when it wakes, and
+ * each blocking operation runs what is left as it ends. A server's callbacks run on grpc's
+ * threads.
+ *
  * <p>Inbound flow control: at most one message is requested at a time, from the callback that
- * delivers the one before (no thread hop on a direct executor) or from the {@code recv} that makes
+ * delivers the one before (no thread hop on a direct executor; a client's call renews it earlier,
+ * when the transport reads the message, {@link #messageRead}) or from the {@code recv} that makes
  * room, and only while the inbox holds less than its bounds. So the inbox holds at most {@code
  * maxBufferedBytes} plus one message, and at most {@link #MAX_BUFFERED_MESSAGES}.
  *
@@ -106,6 +113,9 @@ abstract class CallCore<InT, OutT> {
    */
   private final boolean streamingInput;
 
+  /** Runs grpc's callbacks on the threads that wait in the call (a client's); null: a server's. */
+  private final CallbackExecutor callbacks;
+
   /** Where the call stands. Changed only by the transitions in the class comment. */
   private State state = State.OPEN;
 
@@ -143,10 +153,24 @@ abstract class CallCore<InT, OutT> {
     }
   }
 
-  CallCore(int maxBufferedBytes, boolean streamingInput) {
+  /**
+   * A call that holds at most {@code maxBufferedBytes} of unreceived messages; {@code
+   * callbacksOnWaiters}: grpc's callbacks run on the threads waiting in it, through {@link
+   * #callbackExecutor}.
+   */
+  CallCore(int maxBufferedBytes, boolean streamingInput, boolean callbacksOnWaiters) {
     this.maxBufferedBytes = maxBufferedBytes;
     this.streamingInput = streamingInput;
+    this.callbacks = callbacksOnWaiters ? new CallbackExecutor(this::wakeWaiters) : null;
   }
+
+  /** The executor to give grpc for this call's callbacks, or null where grpc's own run them. */
+  final Executor callbackExecutor() {
+    return callbacks;
+  }
+
+  /** Requires lock. Signals the side's own conditions too (a client's headers and trailers). */
+  void signalOwnWaiters() {}
 
   // ---- what each side supplies ----
 
@@ -177,6 +201,56 @@ abstract class CallCore<InT, OutT> {
       lock.unlock();
     }
     requestFromTransport(count);
+  }
+
+  /**
+   * Client: the transport has read the next message, {@code size} bytes on the wire (0 if
+   * unknown), which grpc will deliver later ({@link #messageDelivered}), on whichever thread runs
+   * the call's callbacks. It counts against the bounds from now, and it renews the credit here, on
+   * the transport's thread: the next message is asked for before this one is handed over, so that
+   * reading ahead does not wait for the thread that receives. A read the call did not ask for (the
+   * in-process transport reports a message as read when the server writes it) changes nothing: it
+   * is counted when it is delivered.
+   */
+  final void messageRead(int size) {
+    boolean more;
+    lock.lock();
+    try {
+      if (inFlight == 0 || (state != State.OPEN && state != State.PEER_FINISHED)) {
+        return;
+      }
+      inFlight--;
+      if (inbox == null) {
+        inbox = new Inbox<>();
+      }
+      inbox.reserve(size);
+      more = claimCredit();
+    } finally {
+      lock.unlock();
+    }
+    if (more) {
+      requestFromTransport(1);
+    }
+  }
+
+  /**
+   * Client: grpc delivers the next message. It takes the place its read reserved; one whose read
+   * was not counted ({@link #messageRead}) arrives here as on the server.
+   */
+  final void messageDelivered(InT message) {
+    lock.lock();
+    try {
+      if (inbox != null && inbox.reserved() > 0) {
+        if (state == State.OPEN || state == State.PEER_FINISHED) {
+          inbox.fill(message);
+          readable.signal();
+        }
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
+    messageArrived(message, 0);
   }
 
   /** A message arrived, {@code size} bytes as grpc read it (0 if unknown). */
@@ -317,7 +391,9 @@ abstract class CallCore<InT, OutT> {
               return null;
             }
             default -> { // OPEN, PEER_FINISHED: more may come
-              inbox = null; // a parked call need not keep an empty ring: the next message makes one
+              if (inbox != null && inbox.count() == 0) {
+                inbox = null; // a parked call keeps no empty ring: the next message makes one
+              }
               nanos = await(readable, nanos, "recv");
             }
           }
@@ -332,6 +408,7 @@ abstract class CallCore<InT, OutT> {
       return message;
     } finally {
       RECEIVER.setVolatile(this, null);
+      leaveWait();
     }
   }
 
@@ -390,23 +467,68 @@ abstract class CallCore<InT, OutT> {
       }
     } finally {
       SENDER.setVolatile(this, null);
+      leaveWait();
     }
   }
 
   /**
-   * Requires lock. Waits on {@code condition} once, for at most {@code nanos} ({@link
-   * #NO_TIMEOUT}: without limit), and returns the nanos left; throws once none are left.
+   * The calling thread leaves a blocking operation of the call: it runs the callbacks still queued
+   * for the threads that waited (a client's call). Must not hold the locks.
    */
-  private static long await(Condition condition, long nanos, String operation)
-      throws InterruptedException, TimeoutException {
-    if (nanos == NO_TIMEOUT) {
-      condition.await();
-      return NO_TIMEOUT;
+  final void leaveWait() {
+    if (callbacks != null) {
+      callbacks.runQueued();
     }
-    if (nanos <= 0) {
+  }
+
+  /**
+   * Requires lock, held once. Waits on {@code condition} once, for at most {@code nanos} ({@link
+   * #NO_TIMEOUT}: without limit), and returns the nanos left; throws once none are left. Where
+   * callbacks wait for a thread of the call (a client's), this thread runs them instead, without
+   * the lock, and returns: the caller looks again at what it waits for. An operation that waits
+   * here ends with {@link #leaveWait}.
+   */
+  final long await(Condition condition, long nanos, String operation)
+      throws InterruptedException, TimeoutException {
+    if (callbacks != null && callbacks.hasQueued()) {
+      long start = System.nanoTime();
+      lock.unlock();
+      try {
+        callbacks.runQueued();
+      } finally {
+        lock.lock();
+      }
+      return nanos == NO_TIMEOUT ? NO_TIMEOUT : Math.max(0, nanos - (System.nanoTime() - start));
+    }
+    if (nanos != NO_TIMEOUT && nanos <= 0) {
       throw new TimeoutException(operation + "() timed out; the call goes on");
     }
-    return Math.max(0, condition.awaitNanos(nanos));
+    if (callbacks != null) {
+      callbacks.parking();
+    }
+    try {
+      if (nanos == NO_TIMEOUT) {
+        condition.await();
+        return NO_TIMEOUT;
+      }
+      return Math.max(0, condition.awaitNanos(nanos));
+    } finally {
+      if (callbacks != null) {
+        callbacks.unparked();
+      }
+    }
+  }
+
+  /** Wakes every thread waiting in the call, to run the callbacks queued for them. */
+  private void wakeWaiters() {
+    lock.lock();
+    try {
+      readable.signalAll();
+      writable.signalAll();
+      signalOwnWaiters();
+    } finally {
+      lock.unlock();
+    }
   }
 
   // ---- helpers; each requires lock ----

@@ -6,6 +6,11 @@ package dev.grpcloop.adapter;
  * too). Not thread-safe: its call's lock guards it. The call drops it when it is empty, so that an
  * idle or parked stream carries none.
  *
+ * <p>A client's call also holds places for messages the transport has read but grpc has not
+ * delivered yet ({@link #reserve}): they count, with their sizes, from the moment they are read,
+ * and take their message, in order, when it comes ({@link #fill}). They are always the newest:
+ * {@link #poll} stops at the first.
+ *
  * @param <T> the message type
  */
 final class Inbox<T> {
@@ -25,8 +30,17 @@ final class Inbox<T> {
   /** Sum of the sizes of the messages held. */
   private long bytes;
 
+  /** How many of the newest places wait for their message. */
+  private int reserved;
+
+  /** Messages held and places reserved. */
   int count() {
     return count;
+  }
+
+  /** Places that wait for their message. */
+  int reserved() {
+    return reserved;
   }
 
   long bytes() {
@@ -34,6 +48,28 @@ final class Inbox<T> {
   }
 
   void add(T message, int size) {
+    if (reserved > 0) {
+      throw new IllegalStateException("a message added behind places reserved for others");
+    }
+    append(message, size);
+  }
+
+  /** Holds a place, and its size, for a message read that grpc has yet to deliver. */
+  void reserve(int size) {
+    append(null, size);
+    reserved++;
+  }
+
+  /** Puts {@code message} in the oldest reserved place. */
+  void fill(T message) {
+    if (reserved == 0) {
+      throw new IllegalStateException("no place reserved");
+    }
+    items[(head + count - reserved) % items.length] = message;
+    reserved--;
+  }
+
+  private void append(T message, int size) {
     if (count == items.length) {
       Object[] grownItems = new Object[count * 2];
       int[] grownSizes = new int[count * 2];
@@ -52,10 +88,10 @@ final class Inbox<T> {
     bytes += size;
   }
 
-  /** Takes the oldest message, or returns null if there is none. */
+  /** Takes the oldest message, or returns null if there is none (or it has yet to come). */
   @SuppressWarnings("unchecked")
   T poll() {
-    if (count == 0) {
+    if (count == reserved) {
       return null;
     }
     T message = (T) items[head];

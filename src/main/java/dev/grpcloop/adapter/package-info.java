@@ -42,7 +42,10 @@
  *   <li>A call holds a bounded number of bytes and messages it received but nobody took; a sender
  *       waits while the transport is not ready. Memory per call stays bounded both ways.
  *   <li>grpc's callbacks never block: they record an event and wake a waiting thread. A server
- *       whose services are all bound here may run on {@code directExecutor()}.
+ *       whose services are all bound here may run on {@code directExecutor()}. A client call runs
+ *       its callbacks on the application thread parked in it (in recv, send, headers or
+ *       trailers), and, while none is, at once on the transport's thread: no hand-off through the
+ *       channel's executor, and never a callback left waiting for a thread that may not come.
  *   <li>No thread outlives its call: a server handler's helpers ({@link
  *       dev.grpcloop.adapter.ServerCallScope#fork}) are stopped before the call closes, and a
  *       client's sender is interrupted when its stream is closed.

@@ -11,9 +11,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The benchmark: the adapter against raw grpc-java StreamObserver code, side by side in one run
- * (issue 7). Run it with {@code ./mvnw -q -B compile invoker:run@bench-tools exec:exec@bench}; add
- * {@code -Dbench.quick} for a run of a minute or two. {@link BenchOptions} lists every setting.
+ * The benchmark: the adapter (also in the event-loop mode) against raw grpc-java StreamObserver
+ * code, side by side in one run (issue 7); and the adapter's client against grpc-java's blocking
+ * and async clients. Run it with {@code ./mvnw -q -B compile invoker:run@bench-tools
+ * exec:exec@bench}; add {@code -Dbench.quick} for a run of a few minutes. {@link BenchOptions} lists every setting.
  *
  * <p>This JVM is the client of every scenario. Each server runs in a JVM of its own, forked from
  * this one's JDK; the table goes to standard output, progress to standard error, and
@@ -62,6 +63,11 @@ public final class BenchMain {
     if (options.scenarios().contains(QpsScenario.NAME)) {
       results.add(QpsScenario.run(options, progress));
     }
+    List<String> clients =
+        options.scenarios().stream().filter(ClientScenarios.NAMES::contains).toList();
+    if (!clients.isEmpty()) {
+      results.addAll(ClientScenarios.run(options, clients, progress));
+    }
     return results;
   }
 
@@ -103,6 +109,7 @@ public final class BenchMain {
     s.put("qps_channels", o.qpsChannels());
     s.put("qps_outstanding_rpcs_per_channel", o.qpsOutstanding());
     s.put("qps_payload_bytes", o.qpsPayload());
+    s.put("client_threads", o.clientVirtualThreads() ? "virtual" : "platform");
     s.put("server_jvm_flags", new ArrayList<Object>(ServerProcess.jvmFlags(o)));
     s.put("adapter_server_jvm_flags", new ArrayList<Object>(ServerProcess.ADAPTER_FLAGS));
     s.put("client_jvm_max_heap_bytes", Runtime.getRuntime().maxMemory());

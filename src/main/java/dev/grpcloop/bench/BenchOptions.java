@@ -34,11 +34,14 @@ import java.util.Properties;
  * @param qpsChannels AsyncClient's --channels
  * @param qpsOutstanding AsyncClient's --outstanding_rpcs (streams per channel)
  * @param qpsPayload AsyncClient's request and response payload sizes
- * @param toolsDir where grpc-benchmarks 1.79.0 and its classpath were copied
+ * @param toolsDir where grpc-benchmarks (bench.tools.version) and its classpath were copied
  * @param outDir where summary.json, the tables, the chart and the server logs go
  * @param serverJvmArgs extra flags for every server JVM (for example a JFR recording), separated
  *     by spaces or semicolons
  * @param classpath the classpath of our server JVMs: this JVM's own unless told otherwise
+ * @param clientVirtualThreads whether the blocking clients of the client scenarios run on virtual
+ *     threads ({@code bench.client.threads=virtual}, the default) or platform threads ({@code
+ *     platform})
  */
 record BenchOptions(
     String mode,
@@ -65,11 +68,12 @@ record BenchOptions(
     Path toolsDir,
     Path outDir,
     List<String> serverJvmArgs,
-    String classpath) {
+    String classpath,
+    boolean clientVirtualThreads) {
 
   /** Every scenario, in the order a full run measures them. */
-  static final List<String> ALL_SCENARIOS =
-      List.of("pingpong", "stream_1", "stream_64", "idle_streams", "official_qps");
+  static final List<String> ALL_SCENARIOS = List.of("pingpong", "stream_1", "stream_64",
+      "idle_streams", "official_qps", "client_pingpong", "client_stream_1");
 
   /** Messages are this big on the wire unless a scenario says otherwise. */
   static final int MESSAGE_BYTES = 32;
@@ -122,7 +126,18 @@ record BenchOptions(
         Path.of(p.getProperty("bench.tools.dir", "target/bench-tools")),
         Path.of(p.getProperty("bench.out", "target/bench")),
         words(p.getProperty("bench.server.jvmArgs", "")),
-        p.getProperty("bench.classpath", System.getProperty("java.class.path")));
+        p.getProperty("bench.classpath", System.getProperty("java.class.path")),
+        clientThreads(p));
+  }
+
+  private static boolean clientThreads(Properties p) {
+    String value = p.getProperty("bench.client.threads", "virtual").trim();
+    return switch (value) {
+      case "virtual" -> true;
+      case "platform" -> false;
+      default -> throw new IllegalArgumentException(
+          "bench.client.threads is virtual or platform, not " + value);
+    };
   }
 
   private static boolean flag(Properties p, String name) {

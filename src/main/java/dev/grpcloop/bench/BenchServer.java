@@ -1,14 +1,20 @@
 package dev.grpcloop.bench;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
+import dev.grpcloop.adapter.BlockingServerCalls;
 import dev.grpcloop.echo.EchoService;
+import dev.grpcloop.echo.proto.EchoServiceLoop;
+import dev.grpcloop.eventloop.EventLoopHandlers;
+import dev.grpcloop.serving.EventLoopServer;
 import dev.grpcloop.serving.ExampleServer;
+import io.grpc.benchmarks.proto.BenchmarkServiceLoop;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -17,7 +23,9 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.IntSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -81,12 +89,32 @@ public final class BenchServer {
       case ADAPTER -> ExampleServer.start(0, BenchServer::unlimited, new EchoService());
       case ADAPTER_PLATFORM ->
           ExampleServer.start(0, BenchServer::unlimited, () -> platformThreadEcho());
+      case ADAPTER_EVENTLOOP -> eventLoopServer(
+          options -> EchoServiceLoop.bindService(new EchoService(), options));
       case QPS_ADAPTER -> ExampleServer.start(0, BenchServer::unlimited, new QpsAdapterService());
+      case QPS_ADAPTER_EVENTLOOP -> eventLoopServer(
+          options -> BenchmarkServiceLoop.bindService(new QpsAdapterService(), options));
       case RAW -> rawServer(raw, false);
       case RAW_DIRECT -> rawServer(raw, true);
       case QPS_REFERENCE, QPS_REFERENCE_DIRECT ->
           throw new IllegalArgumentException(kind + " is grpc-java's AsyncServer, not ours");
     };
+  }
+
+  /**
+   * A service with its handler threads on the event loops, as ExampleServer.startOnEventLoops
+   * serves it (the cap on calls per connection lifted, as for the other servers): the one
+   * configure call, the mode's factory in the bindings' options. The loops end with the server.
+   */
+  private static Server eventLoopServer(
+      Function<BlockingServerCalls.Options, ServerServiceDefinition> service) throws IOException {
+    EventLoopServer server = ExampleServer.startOnEventLoops(0, BenchServer::unlimited,
+        new HealthStatusManager(), List.of(service));
+    if (!server.handlersOnEventLoops()) {
+      server.shutdownNow();
+      throw new IllegalStateException("the event-loop mode fell back: see the log");
+    }
+    return server;
   }
 
   /**
@@ -115,6 +143,12 @@ public final class BenchServer {
   private static IntSupplier census(ServerKind kind, RawEchoService raw) {
     return switch (kind) {
       case ADAPTER, QPS_ADAPTER -> HandlerCensus.virtualThreads();
+      case ADAPTER_EVENTLOOP, QPS_ADAPTER_EVENTLOOP -> {
+        // Each event loop's I/O thread is a virtual thread too.
+        IntSupplier all = HandlerCensus.virtualThreads();
+        int loops = EventLoopHandlers.Options.DEFAULT.loops();
+        yield () -> Math.max(0, all.getAsInt() - loops);
+      }
       case ADAPTER_PLATFORM ->
           HandlerCensus.platformThreadsNamed(HandlerCensus.PLATFORM_HANDLER_PREFIX);
       default -> raw::openCalls;

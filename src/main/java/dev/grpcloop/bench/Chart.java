@@ -6,15 +6,17 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Draws the adapter against raw grpc-java as an SVG, from summary.json's tree: throughput relative
- * to raw, ping-pong latency, and the heap an idle stream holds. Plain SVG, no scripts or fonts.
+ * Draws the adapter (also in the event-loop mode) against raw grpc-java as an SVG, from
+ * summary.json's tree: throughput relative to raw, ping-pong latency, and the heap an idle stream
+ * holds. Plain SVG, no scripts or fonts.
  */
 final class Chart {
   private Chart() {}
 
   private static final int WIDTH = 900;
   private static final int PANEL_HEIGHT = 260;
-  private static final String[] COLORS = {"#2b7bba", "#9a9a9a", "#555555", "#d08c2c"};
+  private static final String[] COLORS =
+      {"#2b7bba", "#9a9a9a", "#555555", "#d08c2c", "#3c9d5d"};
 
   /**
    * One panel's data: groups along the x axis, one bar per series in each group, all on one scale
@@ -63,7 +65,7 @@ final class Chart {
         {"stream_1", "messages_per_s", "stream_1 msg/s"},
         {"stream_64", "messages_per_s", "stream_64 msg/s"},
         {"official_qps", "qps", "official_qps QPS"}};
-    List<String> series = List.of("adapter", "raw", "raw_direct");
+    List<String> series = List.of("adapter", "raw", "raw_direct", "adapter_eventloop");
     List<String> groups = new ArrayList<>();
     List<double[]> values = new ArrayList<>();
     List<String[]> labels = new ArrayList<>();
@@ -91,7 +93,7 @@ final class Chart {
   }
 
   private static Panel latency(Map<String, Object> s) {
-    List<String> series = List.of("adapter", "raw", "raw_direct");
+    List<String> series = List.of("adapter", "raw", "raw_direct", "adapter_eventloop");
     List<String> groups = new ArrayList<>();
     List<double[]> values = new ArrayList<>();
     List<String[]> labels = new ArrayList<>();
@@ -122,7 +124,8 @@ final class Chart {
     if (!(scenario instanceof Map<?, ?> idle)) {
       return null;
     }
-    List<String> series = List.of("adapter", "raw", "raw_direct", "adapter_platform");
+    List<String> series =
+        List.of("adapter", "raw", "raw_direct", "adapter_platform", "adapter_eventloop");
     List<String> figures = new ArrayList<>();
     for (String server : series) {
       if (idle.get(server) instanceof Map<?, ?> set) {

@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * pingpong, stream_1 and stream_64: the three echo servers (adapter, raw, raw_direct) run side by
- * side in JVMs of their own for the whole group, one client channel each. Every scenario warms each
+ * pingpong, stream_1 and stream_64: the echo servers (adapter, raw, raw_direct, and the adapter
+ * with its handlers on the event loops, adapter_eventloop) run side by side in JVMs of their own
+ * for the whole group, one client channel each. Every scenario warms each
  * server up, then measures round by round, each round visiting every server in turn (starting one
  * further along each time), so a slow spell on the machine hits all servers alike.
  */
@@ -19,7 +20,8 @@ final class EchoScenarios {
   static final List<String> NAMES = List.of("pingpong", "stream_1", "stream_64");
 
   private static final List<ServerKind> SERVERS =
-      List.of(ServerKind.ADAPTER, ServerKind.RAW, ServerKind.RAW_DIRECT);
+      List.of(ServerKind.ADAPTER, ServerKind.RAW, ServerKind.RAW_DIRECT,
+          ServerKind.ADAPTER_EVENTLOOP);
 
   private static final Duration STREAM_TIMEOUT = Duration.ofMinutes(5);
 

@@ -11,8 +11,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * idle_streams: N concurrent idle bidi streams against each server, in a JVM of its own with a 1 GiB
- * heap, so that the heap it reports is the server's alone. The adapter with a platform thread per
+ * idle_streams: N concurrent idle bidi streams against each server (the adapter also in the
+ * event-loop mode), in a JVM of its own with a 1 GiB heap, so that the heap it reports is the
+ * server's alone. The adapter with a platform thread per
  * call joins at its own N, for contrast. Each server is warmed up by one unrecorded round first, so
  * that the parked handlers' frames are compiled ones, as in a server that has been running.
  */
@@ -28,8 +29,8 @@ final class IdleScenario {
 
   static ScenarioResult run(BenchOptions o, Progress progress) throws Exception {
     ScenarioResult result = new ScenarioResult(NAME);
-    List<ServerKind> kinds = new ArrayList<>(
-        List.of(ServerKind.ADAPTER, ServerKind.RAW, ServerKind.RAW_DIRECT));
+    List<ServerKind> kinds = new ArrayList<>(List.of(ServerKind.ADAPTER, ServerKind.RAW,
+        ServerKind.RAW_DIRECT, ServerKind.ADAPTER_EVENTLOOP));
     if (o.idlePlatformCount() > 0) {
       kinds.add(ServerKind.ADAPTER_PLATFORM);
     }

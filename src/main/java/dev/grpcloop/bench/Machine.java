@@ -21,8 +21,16 @@ final class Machine {
     m.put("java", System.getProperty("java.runtime.version"));
     m.put("vm", System.getProperty("java.vm.name"));
     m.put("grpc", System.getProperty("bench.grpc.version", "unknown"));
-    m.put("grpc_benchmarks_tools", "1.79.0");
+    m.put("grpc_benchmarks_tools", toolsVersion());
     return m;
+  }
+
+  /**
+   * The version of grpc-benchmarks in the tools folder (official_qps's AsyncClient and reference
+   * server): the pom's bench.tools.version, which the build passes as a system property.
+   */
+  static String toolsVersion() {
+    return System.getProperty("bench.tools.version", "unknown");
   }
 
   /** The value of the first "name: value" line of a /proc file, or "unknown". */

@@ -14,8 +14,8 @@ import java.util.regex.Pattern;
 
 /**
  * Runs grpc-java's own benchmark client, {@code io.grpc.benchmarks.qps.AsyncClient
- * --streaming_rpcs} (1.79.0, on its own classpath), against a server, and reads the figures it
- * prints.
+ * --streaming_rpcs} (grpc-benchmarks at the pom's bench.tools.version, on its own classpath),
+ * against a server, and reads the figures it prints.
  */
 final class OfficialQps {
   private OfficialQps() {}

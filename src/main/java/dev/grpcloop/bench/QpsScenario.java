@@ -7,22 +7,24 @@ import java.util.Map;
 
 /**
  * official_qps: grpc-java's AsyncClient --streaming_rpcs, the same settings each time, against
- * BenchmarkService on the adapter and against grpc-java's reference AsyncServer (1.79.0) with its
- * default executor ("raw") and with --directexecutor ("raw_direct"). Every AsyncClient run warms
- * up by itself before it measures; the servers stay up across rounds.
+ * BenchmarkService on the adapter (and in the event-loop mode, "adapter_eventloop") and against
+ * grpc-java's reference AsyncServer (grpc-benchmarks at bench.tools.version) with its default
+ * executor ("raw") and with --directexecutor ("raw_direct"). Every AsyncClient run warms up by
+ * itself before it measures; the servers stay up across rounds.
  */
 final class QpsScenario {
   private QpsScenario() {}
 
   static final String NAME = "official_qps";
 
-  private static final List<ServerKind> SERVERS = List.of(
-      ServerKind.QPS_ADAPTER, ServerKind.QPS_REFERENCE, ServerKind.QPS_REFERENCE_DIRECT);
+  private static final List<ServerKind> SERVERS = List.of(ServerKind.QPS_ADAPTER,
+      ServerKind.QPS_REFERENCE, ServerKind.QPS_REFERENCE_DIRECT, ServerKind.QPS_ADAPTER_EVENTLOOP);
 
   static ScenarioResult run(BenchOptions o, Progress progress) throws Exception {
     ScenarioResult result = new ScenarioResult(NAME);
-    if (!Files.isRegularFile(o.toolsDir().resolve("grpc-benchmarks-1.79.0.jar"))) {
-      result.error = "grpc-benchmarks is not in " + o.toolsDir()
+    if (!Files.isRegularFile(o.toolsDir().resolve(
+        "grpc-benchmarks-" + Machine.toolsVersion() + ".jar"))) {
+      result.error = "grpc-benchmarks " + Machine.toolsVersion() + " is not in " + o.toolsDir()
           + ": run ./mvnw -q -B compile invoker:run@bench-tools first";
       progress.say(NAME + " skipped: " + result.error);
       return result;

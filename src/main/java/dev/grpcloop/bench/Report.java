@@ -16,9 +16,46 @@ final class Report {
   static final String ADAPTER = "adapter";
   static final String RAW = "raw";
   static final String RAW_DIRECT = "raw_direct";
+  static final String ADAPTER_EVENTLOOP = "adapter_eventloop";
+  static final String GRPC_BLOCKING_V2 = "grpc_blocking_v2";
+  static final String RAW_ASYNC = "raw_async";
 
   /** The figure set in idle_streams that isolates the adapter's own cost: adapter minus raw. */
   static final String ADAPTER_MINUS_RAW = "adapter_minus_raw";
+
+  /** The servers whose own cost idle_streams isolates, each against raw. */
+  private static final List<String> MINUS_RAW = List.of(ADAPTER, ADAPTER_EVENTLOOP);
+
+  /** A ratio a scenario reports: {@code server}'s medians over {@code base}'s. */
+  record Comparison(String server, String base) {
+    /** Its key in summary.json: adapter_vs_raw. */
+    String key() {
+      return server + "_vs_" + base;
+    }
+
+    /** Its column in the tables: adapter/raw. */
+    String column() {
+      return server + "/" + base;
+    }
+  }
+
+  /**
+   * The ratios of a scenario: the client scenarios compare the adapter's client with grpc-java's
+   * blocking and async clients; the others compare the adapter's servers, the event-loop mode's
+   * where it ran, with raw grpc-java.
+   */
+  static List<Comparison> comparisons(ScenarioResult r) {
+    if (ClientScenarios.NAMES.contains(r.name)) {
+      return List.of(new Comparison(ADAPTER, GRPC_BLOCKING_V2), new Comparison(ADAPTER, RAW_ASYNC));
+    }
+    List<Comparison> out = new ArrayList<>(
+        List.of(new Comparison(ADAPTER, RAW), new Comparison(ADAPTER, RAW_DIRECT)));
+    if (r.servers.containsKey(ADAPTER_EVENTLOOP)) {
+      out.add(new Comparison(ADAPTER_EVENTLOOP, RAW));
+      out.add(new Comparison(ADAPTER_EVENTLOOP, RAW_DIRECT));
+    }
+    return out;
+  }
 
   /** summary.json's tree: one object per scenario, then the machine, the settings, the targets. */
   static Map<String, Object> summary(
@@ -42,11 +79,14 @@ final class Report {
       }
       out.put(server.getKey(), figures);
     }
-    out.put("adapter_vs_raw", ratios(r, RAW));
-    out.put("adapter_vs_raw_direct", ratios(r, RAW_DIRECT));
-    Map<String, Object> minus = adapterMinusRaw(r);
-    if (!minus.isEmpty()) {
-      out.put(ADAPTER_MINUS_RAW, minus);
+    for (Comparison c : comparisons(r)) {
+      out.put(c.key(), ratios(r, c));
+    }
+    for (String server : MINUS_RAW) {
+      Map<String, Object> minus = minusRaw(r, server);
+      if (!minus.isEmpty()) {
+        out.put(server + "_minus_raw", minus);
+      }
     }
     if (r.error != null) {
       out.put("error", r.error);
@@ -63,27 +103,32 @@ final class Report {
     return f;
   }
 
-  private static Map<String, Object> ratios(ScenarioResult r, String base) {
+  private static Map<String, Object> ratios(ScenarioResult r, Comparison c) {
     Map<String, Object> out = new LinkedHashMap<>();
     for (String name : r.figureNames()) {
-      if (r.figure(ADAPTER, name) != null && r.figure(base, name) != null) {
-        out.put(name, round(r.ratio(name, ADAPTER, base), 4));
+      if (r.figure(c.server(), name) != null && r.figure(c.base(), name) != null) {
+        out.put(name, round(r.ratio(name, c.server(), c.base()), 4));
       }
     }
     return out;
   }
 
+  /** {@link #minusRaw} for the adapter. */
+  static Map<String, Object> adapterMinusRaw(ScenarioResult r) {
+    return minusRaw(r, ADAPTER);
+  }
+
   /**
-   * For the per-stream memory figures: the adapter's value minus raw's, round by round (rounds
+   * For the per-stream memory figures: {@code server}'s value minus raw's, round by round (rounds
    * are paired in the order measured), with their median.
    */
-  static Map<String, Object> adapterMinusRaw(ScenarioResult r) {
+  static Map<String, Object> minusRaw(ScenarioResult r, String server) {
     Map<String, Object> out = new LinkedHashMap<>();
     for (String name : r.figureNames()) {
       if (!name.contains("bytes_per_stream")) {
         continue;
       }
-      Figure a = r.figure(ADAPTER, name);
+      Figure a = r.figure(server, name);
       Figure b = r.figure(RAW, name);
       if (a == null || b == null) {
         continue;
@@ -152,16 +197,26 @@ final class Report {
 
   private static List<String> columns(ScenarioResult r) {
     List<String> columns = new ArrayList<>(r.servers.keySet());
-    columns.add("adapter/raw");
-    columns.add("adapter/raw_direct");
-    if (!adapterMinusRaw(r).isEmpty()) {
-      columns.add("adapter-raw");
+    for (Comparison c : comparisons(r)) {
+      columns.add(c.column());
+    }
+    for (String server : MINUS_RAW) {
+      if (!minusRaw(r, server).isEmpty()) {
+        columns.add(server + "-raw");
+      }
     }
     return columns;
   }
 
   private static List<List<String>> rows(ScenarioResult r, List<String> columns) {
-    Map<String, Object> minus = adapterMinusRaw(r);
+    Map<String, Comparison> ratioColumns = new LinkedHashMap<>();
+    for (Comparison c : comparisons(r)) {
+      ratioColumns.put(c.column(), c);
+    }
+    Map<String, Map<String, Object>> minusColumns = new LinkedHashMap<>();
+    for (String server : MINUS_RAW) {
+      minusColumns.put(server + "-raw", minusRaw(r, server));
+    }
     List<List<String>> rows = new ArrayList<>();
     for (String name : r.figureNames()) {
       List<String> row = new ArrayList<>();
@@ -173,16 +228,17 @@ final class Report {
       }
       row.add(name + unit);
       for (String column : columns) {
-        row.add(switch (column) {
-          case "adapter/raw" -> ratio(r.ratio(name, ADAPTER, RAW));
-          case "adapter/raw_direct" -> ratio(r.ratio(name, ADAPTER, RAW_DIRECT));
-          case "adapter-raw" -> minus.containsKey(name)
-              ? format((Double) ((Map<?, ?>) minus.get(name)).get("median")) : "";
-          default -> {
-            Figure f = r.figure(column, name);
-            yield f == null ? "" : format(f.median());
-          }
-        });
+        Comparison c = ratioColumns.get(column);
+        Map<String, Object> minus = minusColumns.get(column);
+        if (c != null) {
+          row.add(ratio(r.ratio(name, c.server(), c.base())));
+        } else if (minus != null) {
+          row.add(minus.containsKey(name)
+              ? format((Double) ((Map<?, ?>) minus.get(name)).get("median")) : "");
+        } else {
+          Figure f = r.figure(column, name);
+          row.add(f == null ? "" : format(f.median()));
+        }
       }
       rows.add(row);
     }

@@ -11,13 +11,21 @@ enum ServerKind {
   RAW("raw"),
   /** The raw echo on directExecutor: grpc-java's ceiling on this machine. */
   RAW_DIRECT("raw_direct"),
+  /**
+   * EchoService on the adapter with its handler threads on the event loops
+   * (dev.grpcloop.eventloop), as ExampleServer.startOnEventLoops serves it: the opt-in mode,
+   * directExecutor, loops as many as processors.
+   */
+  ADAPTER_EVENTLOOP("adapter_eventloop"),
   /** The adapter with a platform thread per call, for contrast in idle_streams. */
   ADAPTER_PLATFORM("adapter_platform"),
   /** BenchmarkService.StreamingCall on the adapter, as ExampleServer.start serves it. */
   QPS_ADAPTER("adapter"),
-  /** grpc-java's reference AsyncServer (1.79.0), with its default executor. */
+  /** The same with its handler threads on the event loops (ExampleServer.startOnEventLoops). */
+  QPS_ADAPTER_EVENTLOOP("adapter_eventloop"),
+  /** grpc-java's reference AsyncServer (grpc-benchmarks bench.tools.version), default executor. */
   QPS_REFERENCE("raw"),
-  /** grpc-java's reference AsyncServer (1.79.0) with --directexecutor. */
+  /** grpc-java's reference AsyncServer (bench.tools.version) with --directexecutor. */
   QPS_REFERENCE_DIRECT("raw_direct");
 
   /** The name of this server's figure set in summary.json. */
@@ -29,7 +37,13 @@ enum ServerKind {
 
   /** Whether this server's handlers run on threads the adapter starts (one per call). */
   boolean runsHandlerThreads() {
-    return this == ADAPTER || this == ADAPTER_PLATFORM || this == QPS_ADAPTER;
+    return this == ADAPTER || this == ADAPTER_PLATFORM || this == QPS_ADAPTER
+        || eventLoopMode();
+  }
+
+  /** Whether this server runs its handlers on the event loops (dev.grpcloop.eventloop). */
+  boolean eventLoopMode() {
+    return this == ADAPTER_EVENTLOOP || this == QPS_ADAPTER_EVENTLOOP;
   }
 
   /** Whether this is grpc-java's own AsyncServer rather than {@link BenchServer}. */

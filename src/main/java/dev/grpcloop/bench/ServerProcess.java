@@ -71,6 +71,9 @@ final class ServerProcess implements AutoCloseable {
       }
     } else {
       command.add("--add-opens=java.base/jdk.internal.vm=ALL-UNNAMED");
+      if (kind.eventLoopMode()) {
+        command.add(EVENTLOOP_FLAG); // a scheduler of its own for each handler thread
+      }
       command.add("-cp");
       command.add(options.classpath());
       command.add(BenchServer.class.getName());
@@ -96,6 +99,9 @@ final class ServerProcess implements AutoCloseable {
   static final List<String> ADAPTER_FLAGS = List.of(
       "-Dio.grpc.netty.shaded.io.netty.allocator.type=unpooled",
       "-Dio.grpc.netty.useCustomAllocator=false");
+
+  /** What dev.grpcloop.eventloop needs to schedule handler threads on the event loops. */
+  static final String EVENTLOOP_FLAG = "--add-opens=java.base/java.lang=ALL-UNNAMED";
 
   /** The flags of every server JVM: the same heap for all, so that no server has more room. */
   static List<String> jvmFlags(BenchOptions options) {

@@ -1,5 +1,7 @@
 package dev.grpcloop.serving;
 
+import dev.grpcloop.adapter.BlockingServerCalls;
+import dev.grpcloop.eventloop.EventLoopHandlers;
 import io.grpc.BindableService;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
@@ -12,9 +14,11 @@ import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * What every example server shares: a {@code --port N} option (default 50051, 0 picks a free
@@ -57,6 +61,38 @@ public final class ExampleServer {
   public static void run(
       String name, String[] args, Consumer<? super NettyServerBuilder> options,
       BindableService... services) throws IOException, InterruptedException {
+    List<ServerStopListener> listeners = new ArrayList<>();
+    for (BindableService service : services) {
+      if (service instanceof ServerStopListener listener) {
+        listeners.add(listener);
+      }
+    }
+    serve(name, args, listeners,
+        (port, credentials, health) -> start(port, credentials, options, health, services));
+  }
+
+  /**
+   * Like {@link #run(String, String[], Consumer, BindableService...)} in the event-loop mode, with
+   * {@link #startOnEventLoops}: each of {@code services} binds its handlers with the options it is
+   * given.
+   */
+  public static void runOnEventLoops(String name, String[] args,
+      Consumer<? super NettyServerBuilder> options,
+      List<Function<BlockingServerCalls.Options, ServerServiceDefinition>> services)
+      throws IOException, InterruptedException {
+    serve(name, args, List.of(), (port, credentials, health) ->
+        startOnEventLoops(port, credentials, options, health, services));
+  }
+
+  /** How {@link #serve} starts its server. */
+  @FunctionalInterface
+  private interface Starter {
+    Server start(int port, ServerCredentials credentials, HealthStatusManager health)
+        throws IOException;
+  }
+
+  private static void serve(String name, String[] args, List<ServerStopListener> listeners,
+      Starter starter) throws IOException, InterruptedException {
     CommandLine commandLine;
     ServerCredentials credentials;
     try {
@@ -71,7 +107,7 @@ public final class ExampleServer {
     HealthStatusManager health = new HealthStatusManager();
     Server server;
     try {
-      server = start(commandLine.port(), credentials, options, health, services);
+      server = starter.start(commandLine.port(), credentials, health);
     } catch (IOException | IllegalArgumentException e) {
       // The port is taken, or the TLS files hold no certificate or key that grpc can use.
       System.err.println(name + " server: cannot start: " + e.getMessage()
@@ -79,16 +115,12 @@ public final class ExampleServer {
       System.exit(CANNOT_START);
       return;
     }
-    List<ServerStopListener> listeners = new ArrayList<>();
-    for (BindableService service : services) {
-      if (service instanceof ServerStopListener listener) {
-        listeners.add(listener);
-      }
-    }
     Runtime.getRuntime().addShutdownHook(new Thread(
         new GracefulStop(name, server, health, listeners, System.out), name + "-server-stop"));
     System.out.println(name + " server listening on port " + server.getPort()
-        + (ExampleTls.serverTls(commandLine) ? " (TLS)" : ""));
+        + (ExampleTls.serverTls(commandLine) ? " (TLS)" : "")
+        + (server instanceof EventLoopServer loops && loops.handlersOnEventLoops()
+            ? " (handlers on the event loops)" : ""));
     System.out.flush();
     ParentWatch.startIfAsked(name + " server", System.out);
     server.awaitTermination();
@@ -128,24 +160,66 @@ public final class ExampleServer {
    * Like {@link #start(int, Consumer, HealthStatusManager, BindableService...)}, with {@code
    * credentials}: plaintext, or TLS ({@link ExampleTls#serverCredentials}).
    */
-  @SuppressWarnings("deprecation") // ProtoReflectionService: v1alpha, deprecated, still served
   public static Server start(
       int port, ServerCredentials credentials, Consumer<? super NettyServerBuilder> options,
       HealthStatusManager health, BindableService... services) throws IOException {
+    NettyServerBuilder builder = NettyServerBuilder.forPort(port, credentials).directExecutor();
+    return build(builder, options, health, Arrays.stream(services)
+        .<Function<BlockingServerCalls.Options, ServerServiceDefinition>>map(
+            service -> unused -> service.bindService())
+        .toList(), BlockingServerCalls.Options.DEFAULT).start();
+  }
+
+  /**
+   * Like {@link #start(int, Consumer, HealthStatusManager, BindableService...)} in the opt-in
+   * event-loop mode ({@link EventLoopHandlers}): each call's handler runs on the event loop that
+   * serves the call. Each of {@code services} binds its handlers with the options it is given,
+   * whose threads are the mode's (for a generated service: {@code opts ->
+   * FooLoop.bindService(impl, opts)}). The server returned ends the loops once it has terminated.
+   * Without {@code --add-opens java.base/java.lang=ALL-UNNAMED} the mode falls back, logging why,
+   * to ordinary virtual threads.
+   */
+  public static EventLoopServer startOnEventLoops(int port,
+      Consumer<? super NettyServerBuilder> options, HealthStatusManager health,
+      List<Function<BlockingServerCalls.Options, ServerServiceDefinition>> services)
+      throws IOException {
+    return startOnEventLoops(port, InsecureServerCredentials.create(), options, health, services);
+  }
+
+  /** Like {@link #startOnEventLoops(int, Consumer, HealthStatusManager, List)}, with TLS or not. */
+  public static EventLoopServer startOnEventLoops(int port, ServerCredentials credentials,
+      Consumer<? super NettyServerBuilder> options, HealthStatusManager health,
+      List<Function<BlockingServerCalls.Options, ServerServiceDefinition>> services)
+      throws IOException {
+    NettyServerBuilder builder = NettyServerBuilder.forPort(port, credentials);
+    EventLoopHandlers loops = EventLoopHandlers.configure(builder);
+    Server server;
+    try {
+      server = build(builder, options, health, services, loops.options()).start();
+    } catch (IOException | RuntimeException e) {
+      loops.close();
+      throw e;
+    }
+    return new EventLoopServer(server, loops);
+  }
+
+  @SuppressWarnings("deprecation") // ProtoReflectionService: v1alpha, deprecated, still served
+  private static Server build(NettyServerBuilder builder,
+      Consumer<? super NettyServerBuilder> options, HealthStatusManager health,
+      List<Function<BlockingServerCalls.Options, ServerServiceDefinition>> services,
+      BlockingServerCalls.Options bindings) {
     // grpc's health and reflection services never block in their callbacks either.
-    NettyServerBuilder builder = NettyServerBuilder.forPort(port, credentials)
-        .directExecutor()
-        .addService(health.getHealthService())
+    builder.addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(ProtoReflectionService.newInstance());
     ConnectionLimits.apply(builder);
     options.accept(builder);
-    for (BindableService service : services) {
-      ServerServiceDefinition definition = service.bindService();
+    for (Function<BlockingServerCalls.Options, ServerServiceDefinition> service : services) {
+      ServerServiceDefinition definition = service.apply(bindings);
       builder.addService(definition);
       health.setStatus(definition.getServiceDescriptor().getName(), ServingStatus.SERVING);
     }
-    return builder.build().start();
+    return builder.build();
   }
 
   /** Refuses new calls, lets in-flight ones finish for a grace period, then cancels the rest. */

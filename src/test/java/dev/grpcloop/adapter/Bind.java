@@ -9,6 +9,7 @@ import dev.grpcloop.echo.proto.Message;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Every server binding that the edge-case tests make, in one place. Each method returns a
@@ -17,7 +18,22 @@ import java.util.concurrent.ThreadFactory;
 final class Bind {
   private Bind() {}
 
-  private static final ThreadFactory VIRTUAL = Thread.ofVirtual().name("bind-handler-", 0).factory();
+  private static final AtomicInteger made = new AtomicInteger();
+
+  /**
+   * Virtual threads named bind-handler-N, from the server's base factory ({@link
+   * TestServer#newHandlerThread}: on the event loop in that mode).
+   */
+  private static final ThreadFactory VIRTUAL = task -> {
+    Thread thread = TestServer.newHandlerThread(task);
+    thread.setName("bind-handler-" + made.getAndIncrement());
+    return thread;
+  };
+
+  /** Options whose handler threads are {@link #VIRTUAL}'s. */
+  static Options options() {
+    return on(VIRTUAL);
+  }
 
   static ServerServiceDefinition unary(MethodDescriptor<Message, Message> method,
       UnaryHandler<Message, Message> handler) {

@@ -16,12 +16,14 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusException;
+import io.grpc.internal.SerializingExecutor;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,10 +34,13 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Every sequence of events a client stream can meet, up to {@link #DEPTH} long, applied to the
  * real stream ({@link BlockingClientCalls#bidiStreaming}) over a fake {@link ClientCall}, against a
- * model of what the call's state should be (the transition table of {@link CallCore}). After each
- * step: recv and send return what the model says; grpc was half-closed only by closeSend, at most
- * once and never after a cancel; cancelled at most once; a waiter in recv or send is parked only
- * while the model says it must wait, and never once the call is over; at most one response is
+ * model of what the call's state should be (the transition table of {@link CallCore}). The fake
+ * delivers each event as grpc does, through grpc's serializing executor into the executor the
+ * adapter gave the call: a thread waiting in the call runs it, or, with none waiting, the thread
+ * that delivers it. After each step (once a waiter has run what was queued for it): recv and send
+ * return what the model says; grpc was half-closed only by closeSend, at most once and never after
+ * a cancel; cancelled at most once; a waiter in recv or send is parked only while the model says it
+ * must wait, and never once the call is over; no callback is left queued; at most one response is
  * asked for ahead, and the call holds no more than its bounds.
  *
  * <p>Events grpc cannot deliver in a state (a response nobody asked for, a second onClose) are not
@@ -495,13 +500,17 @@ class ClientCallModelTest {
       return false;
     }
 
-    /** Waits until the waiter is parked again or has ended; checks either against the model. */
+    /**
+     * Waits until the waiter has run the callbacks queued for it and is parked again, or has
+     * ended; checks either against the model.
+     */
     void settleWaiter() throws Exception {
       if (waiter == null) {
         return;
       }
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      for (int spins = 0; waiter.isAlive() && !parkedInTheCall(waiter); spins++) {
+      for (int spins = 0;
+          waiter.isAlive() && (!parkedInTheCall(waiter) || fake.callbacksQueued()); spins++) {
         assertThat(System.nanoTime() - deadline).as("the waiter parks or ends").isNegative();
         if (spins < 1_000) {
           Thread.yield();
@@ -523,6 +532,8 @@ class ClientCallModelTest {
     }
 
     void checkAlways() throws InterruptedException {
+      assertThat(fake.callbacksQueued()).as("callbacks left queued once the waiter settled")
+          .isFalse();
       assertThatThrownBy(() -> stream.send(null, 0, TimeUnit.MILLISECONDS)).as("send(null)")
           .isInstanceOf(NullPointerException.class);
       if (over()) {
@@ -587,6 +598,37 @@ class ClientCallModelTest {
     }
   }
 
+  /** A listener whose every callback runs on {@code executor}, in order, as grpc's call does. */
+  static final class Dispatching extends ClientCall.Listener<Message> {
+    private final ClientCall.Listener<Message> listener;
+    private final Executor executor;
+
+    Dispatching(ClientCall.Listener<Message> listener, Executor executor) {
+      this.listener = listener;
+      this.executor = executor;
+    }
+
+    @Override
+    public void onHeaders(Metadata headers) {
+      executor.execute(() -> listener.onHeaders(headers));
+    }
+
+    @Override
+    public void onMessage(Message message) {
+      executor.execute(() -> listener.onMessage(message));
+    }
+
+    @Override
+    public void onClose(Status status, Metadata trailers) {
+      executor.execute(() -> listener.onClose(status, trailers));
+    }
+
+    @Override
+    public void onReady() {
+      executor.execute(listener::onReady);
+    }
+  }
+
   /** grpc's client call as far as the adapter uses it, with grpc's own checks of misuse. */
   static final class FakeClientCall extends ClientCall<Message, Message> {
     final CallOptions options;
@@ -601,9 +643,20 @@ class ClientCallModelTest {
       this.options = options;
     }
 
+    /**
+     * Keeps the listener, behind the call's executor as grpc puts it: every callback the model
+     * delivers goes through grpc's own serializing executor into the executor of the call options
+     * (the adapter's: run by a thread waiting in the call, or at once when none waits).
+     */
     @Override
     public void start(Listener<Message> responseListener, Metadata headers) {
-      listener = responseListener;
+      listener = options.getExecutor() == null ? responseListener
+          : new Dispatching(responseListener, new SerializingExecutor(options.getExecutor()));
+    }
+
+    /** Whether callbacks wait in the call's executor for a thread to run them. */
+    boolean callbacksQueued() {
+      return options.getExecutor() instanceof CallbackExecutor e && e.hasQueued();
     }
 
     @Override

@@ -61,8 +61,7 @@ class InboundBoundTest {
     // The handler's thread starts only once the client has sent all 3, so that whatever the
     // adapter requests finds them there.
     CountDownLatch clientSent = new CountDownLatch(1);
-    ThreadFactory virtual = Thread.ofVirtual().factory();
-    ThreadFactory gated = task -> virtual.newThread(() -> {
+    ThreadFactory gated = task -> TestServer.newHandlerThread(() -> {
       try {
         clientSent.await();
       } catch (InterruptedException e) {

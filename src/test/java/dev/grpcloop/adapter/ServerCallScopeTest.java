@@ -90,7 +90,7 @@ class ServerCallScopeTest {
       }
       Message request = stream.recv(); // the call went on: the client's message still comes
       stream.send(request, 1, TimeUnit.MINUTES);
-    });
+    }, Bind.options());
     try (TestServer server = TestServer.start(transport, service(handler));
         ClientStream<Message, Message> stream =
             BlockingClientCalls.bidiStreaming(server.channel(), BIDI)) {
@@ -117,7 +117,7 @@ class ServerCallScopeTest {
           return;
         }
       }
-    });
+    }, Bind.options());
     try (TestServer server = TestServer.start(transport, service(handler))) {
       RawCall call = RawCall.start(server.channel(), BIDI); // requests nothing
       assertThat(await(sentBeforeTimeout)).isLessThan(1_000);
@@ -162,7 +162,7 @@ class ServerCallScopeTest {
       });
       helperWaits.await();
       // returns: the helper is interrupted, and the call closes once it has ended
-    });
+    }, Bind.options());
     try (TestServer server = TestServer.start(transport, service(handler), putValueAndWatchClose);
         ClientStream<Message, Message> stream =
             BlockingClientCalls.bidiStreaming(server.channel(), BIDI)) {

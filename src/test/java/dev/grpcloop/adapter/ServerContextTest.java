@@ -63,7 +63,7 @@ class ServerContextTest {
     var handler = BlockingServerCalls.<Message, Message>unary(UNARY, (request, call) -> {
       seen.complete(Seen.now());
       return request;
-    });
+    }, Bind.options());
 
     try (TestServer server = TestServer.start(transport, service(handler), PUT_VALUE)) {
       Message response = BlockingClientCalls.unary(server.channel(), UNARY,
@@ -83,7 +83,7 @@ class ServerContextTest {
       seen.complete(Seen.now());
       Context.current().addListener(context -> contextCancelled.countDown(), Runnable::run);
       stream.recv(); // throws when the client cancels
-    });
+    }, Bind.options());
 
     try (TestServer server = TestServer.start(transport, service(handler), PUT_VALUE)) {
       RawCall call = RawCall.start(server.channel(), BIDI,

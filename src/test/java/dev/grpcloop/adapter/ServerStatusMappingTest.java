@@ -116,8 +116,11 @@ class ServerStatusMappingTest {
   void errorFromHandlerFailsTheCallAndIsReported(Transport transport) throws Exception {
     HandlerError boom = new HandlerError("boom");
     List<Throwable> uncaught = new CopyOnWriteArrayList<>();
-    ThreadFactory threads = Thread.ofVirtual()
-        .uncaughtExceptionHandler((thread, t) -> uncaught.add(t)).factory();
+    ThreadFactory threads = task -> {
+      Thread thread = TestServer.newHandlerThread(task);
+      thread.setUncaughtExceptionHandler((t, e) -> uncaught.add(e));
+      return thread;
+    };
     ServerServiceDefinition service = Bind.unary(UNARY, (request, call) -> {
       throw boom;
     }, threads);

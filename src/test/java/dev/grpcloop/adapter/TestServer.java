@@ -2,6 +2,7 @@ package dev.grpcloop.adapter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.grpcloop.eventloop.EventLoopHandlers;
 import io.grpc.ConnectivityState;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.InsecureChannelCredentials;
@@ -36,13 +37,41 @@ import java.util.function.IntSupplier;
 
 /**
  * A server and a channel to it for one test, over real Netty on a loopback ephemeral port or
- * in-process, plus the waiting helpers the tests share. The server runs grpc's callbacks on the
- * transport thread ({@code directExecutor}), the configuration the project recommends.
+ * in-process, or over Netty in the event-loop mode ({@link EventLoopHandlers}), plus the waiting
+ * helpers the tests share. The server runs grpc's callbacks on the transport thread ({@code
+ * directExecutor}), the configuration the project recommends.
+ *
+ * <p>Handler threads: the tests' thread factories ({@link HandlerThreads}, {@link Bind}) make
+ * them with {@link #newHandlerThread}, which asks the server whose call is starting for its base
+ * factory: in the event-loop mode the mode's own, so that each handler runs on the loop that
+ * serves its call; otherwise an ordinary virtual thread. The services are bound before the server
+ * exists, so the server tells the factory while grpc starts each call (the adapter makes the
+ * handler's thread inside grpc's {@code startCall}): an interceptor of its own, innermost, holds
+ * the base factory in a thread-local for the length of {@code startCall}.
  */
 final class TestServer implements AutoCloseable {
 
   /** The transports every parameterized test runs over. */
-  enum Transport { NETTY, IN_PROCESS }
+  enum Transport {
+    NETTY,
+    IN_PROCESS,
+    /** Netty with the handlers on its event loops: {@link EventLoopHandlers}. */
+    NETTY_EVENT_LOOP
+  }
+
+  /** The base factory of the server whose call is starting on this thread, if it has one. */
+  private static final ThreadLocal<ThreadFactory> STARTING = new ThreadLocal<>();
+
+  private static final ThreadFactory VIRTUAL = Thread.ofVirtual().factory();
+
+  /**
+   * A handler thread, not started, from the base factory of the server whose call grpc is
+   * starting on this thread, or an ordinary virtual thread.
+   */
+  static Thread newHandlerThread(Runnable task) {
+    ThreadFactory base = STARTING.get();
+    return (base != null ? base : VIRTUAL).newThread(task);
+  }
 
   /** How long any positive wait in a test may take before it counts as a hang. */
   static final Duration PATIENCE = Duration.ofSeconds(20);
@@ -53,9 +82,13 @@ final class TestServer implements AutoCloseable {
   private final Server server;
   private final ManagedChannel channel;
 
-  private TestServer(Server server, ManagedChannel channel) {
+  /** The event-loop mode's loops, or null. */
+  private final EventLoopHandlers loops;
+
+  private TestServer(Server server, ManagedChannel channel, EventLoopHandlers loops) {
     this.server = server;
     this.channel = channel;
+    this.loops = loops;
     // Connect now, so that no test's deadline pays for the connection (or a first-use warm-up).
     awaitUntil("the channel is ready", () -> channel.getState(true) == ConnectivityState.READY);
   }
@@ -76,7 +109,35 @@ final class TestServer implements AutoCloseable {
         InetSocketAddress bound =
             new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getPort());
         return new TestServer(server,
-            NettyChannelBuilder.forAddress(bound, InsecureChannelCredentials.create()).build());
+            NettyChannelBuilder.forAddress(bound, InsecureChannelCredentials.create()).build(),
+            null);
+      }
+      case NETTY_EVENT_LOOP: {
+        InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(any,
+            InsecureServerCredentials.create());
+        EventLoopHandlers loops = EventLoopHandlers.configure(builder,
+            EventLoopHandlers.Options.DEFAULT.withLoops(2));
+        if (!loops.handlersOnEventLoops()) {
+          loops.close();
+          throw new AssertionError("the event-loop mode fell back (see its WARNING): "
+              + "run the tests with --add-opens java.base/java.lang=ALL-UNNAMED");
+        }
+        Server server;
+        try {
+          server = builder
+              .addService(ServerInterceptors.intercept(intercepted, baseThreads(loops.threads())))
+              .build()
+              .start();
+        } catch (IOException | RuntimeException e) {
+          loops.close();
+          throw e;
+        }
+        InetSocketAddress bound =
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getPort());
+        return new TestServer(server,
+            NettyChannelBuilder.forAddress(bound, InsecureChannelCredentials.create()).build(),
+            loops);
       }
       case IN_PROCESS: {
         String name = InProcessServerBuilder.generateName();
@@ -85,11 +146,32 @@ final class TestServer implements AutoCloseable {
             .addService(intercepted)
             .build()
             .start();
-        return new TestServer(server, InProcessChannelBuilder.forName(name).build());
+        return new TestServer(server, InProcessChannelBuilder.forName(name).build(), null);
       }
       default:
         throw new AssertionError(transport);
     }
+  }
+
+  /**
+   * The innermost interceptor of a server whose handlers come from {@code base}: grpc's startCall
+   * of the binding, which makes the handler's thread, sees {@code base} through {@link
+   * #newHandlerThread}.
+   */
+  private static ServerInterceptor baseThreads(ThreadFactory base) {
+    return new ServerInterceptor() {
+      @Override
+      public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+          ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+        ThreadFactory outer = STARTING.get();
+        STARTING.set(base);
+        try {
+          return next.startCall(call, headers);
+        } finally {
+          STARTING.set(outer);
+        }
+      }
+    };
   }
 
   ManagedChannel channel() {
@@ -107,6 +189,10 @@ final class TestServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while stopping the test server", e);
+    } finally {
+      if (loops != null) {
+        loops.close(); // after the server: its handlers go on, if any is left, off the loops
+      }
     }
   }
 
@@ -176,16 +262,18 @@ final class TestServer implements AutoCloseable {
   }
 
   /**
-   * A ThreadFactory for handlers that makes virtual threads, like the adapter's default, and keeps
-   * every thread it made, so that a test can find a handler's thread and prove that it ended.
+   * A ThreadFactory for handlers that makes virtual threads, like the adapter's default (through
+   * {@link #newHandlerThread}: on the event loop in that mode), and keeps every thread it made, so
+   * that a test can find a handler's thread and prove that it ended.
    */
   static final class HandlerThreads implements ThreadFactory {
-    private final ThreadFactory virtual = Thread.ofVirtual().name("test-handler-", 0).factory();
     private final List<Thread> made = new CopyOnWriteArrayList<>();
+    private final AtomicInteger count = new AtomicInteger();
 
     @Override
     public Thread newThread(Runnable task) {
-      Thread thread = virtual.newThread(task);
+      Thread thread = newHandlerThread(task);
+      thread.setName("test-handler-" + count.getAndIncrement());
       made.add(thread);
       return thread;
     }

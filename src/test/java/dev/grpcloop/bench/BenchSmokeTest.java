@@ -39,8 +39,11 @@ class BenchSmokeTest {
     assertThat(results).extracting(r -> r.name).containsExactlyElementsOf(BenchOptions.ALL_SCENARIOS);
     for (ScenarioResult r : results) {
       assertThat(r.error).as(r.name + " error").isNull();
-      assertThat(r.servers).as(r.name + " servers").containsKeys("adapter", "raw", "raw_direct");
-      for (String server : List.of("adapter", "raw", "raw_direct")) {
+      List<String> servers = ClientScenarios.NAMES.contains(r.name)
+          ? List.of("adapter", "grpc_blocking_v2", "raw_async")
+          : List.of("adapter", "raw", "raw_direct", "adapter_eventloop");
+      assertThat(r.servers.keySet()).as(r.name + " servers").containsAll(servers);
+      for (String server : servers) {
         assertThat(r.servers.get(server)).as(r.name + " " + server).isNotEmpty();
         for (Figure f : r.servers.get(server).values()) {
           assertThat(f.rounds).hasSize(options.rounds());
@@ -66,7 +69,14 @@ class BenchSmokeTest {
         .contains("adapter", "raw", "raw_direct", "adapter_vs_raw", "adapter_vs_raw_direct");
     assertThat(object(stream1.get("adapter_vs_raw")).get("messages_per_s"))
         .isInstanceOf(Double.class);
-    assertThat(object(tree.get("idle_streams")).keySet()).contains("adapter_minus_raw");
+    assertThat(object(stream1.get("adapter_eventloop_vs_raw_direct")).get("messages_per_s"))
+        .isInstanceOf(Double.class);
+    assertThat(object(tree.get("client_pingpong")).keySet())
+        .contains("adapter_vs_grpc_blocking_v2", "adapter_vs_raw_async");
+    assertThat(object(tree.get("idle_streams")).keySet())
+        .contains("adapter_minus_raw", "adapter_eventloop_minus_raw");
+    assertThat(object(tree.get("machine")).get("grpc_benchmarks_tools"))
+        .isEqualTo(System.getProperty("bench.tools.version"));
     assertThat(summary.get("targets")).isInstanceOf(List.class);
     assertThat(Files.readString(out.resolve("chart.svg"))).startsWith("<svg").contains("</svg>");
     assertThat(Files.readString(out.resolve("summary.md"))).contains("| `pingpong` |");

@@ -2,6 +2,7 @@ package dev.grpcloop.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.grpcloop.serving.EventLoopServer;
 import dev.grpcloop.serving.ExampleServer;
 import io.grpc.Server;
 import java.io.IOException;
@@ -9,21 +10,25 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The official gRPC interop client ({@code io.grpc.testing.integration.TestServiceClient} from
  * grpc-interop-testing 1.79.0) against {@link InteropService} on loopback, one client JVM per test
  * case. The client runs on its own classpath, {@code target/interop-client}, which the build fills
- * (see src/it/interop-client/pom.xml); it exits 0 when its case passes.
+ * (see src/it/interop-client/pom.xml); it exits 0 when its case passes. Every case runs against
+ * two servers: {@link InteropServer#start} and {@link InteropServer#startOnEventLoops}, the
+ * handlers on the event loops.
  */
 @Timeout(30) // starting and stopping the server; each case has a timeout of its own
 class InteropConformanceTest {
@@ -31,22 +36,11 @@ class InteropConformanceTest {
   /** How long one client JVM may take: a start, one case, a stop. */
   private static final long CASE_TIMEOUT_SECONDS = 60;
 
-  private static Server server;
+  /** The two servers every case runs against. */
+  enum Mode { DEFAULT, EVENT_LOOP }
 
-  @BeforeAll
-  static void startServer() throws IOException {
-    server = InteropServer.start(0);
-  }
-
-  @AfterAll
-  static void stopServer() {
-    if (server != null) {
-      ExampleServer.stopGracefully(server);
-    }
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {
+  /** The 19 cases of the official client that apply to a plaintext server. */
+  private static final List<String> CASES = List.of(
       "empty_unary",
       "large_unary",
       "client_streaming",
@@ -65,12 +59,41 @@ class InteropConformanceTest {
       "client_compressed_unary_noprobe",
       "server_compressed_unary",
       "client_compressed_streaming_noprobe",
-      "server_compressed_streaming",
-  })
+      "server_compressed_streaming");
+
+  /** Each mode's server, started by its first case. */
+  private static final Map<Mode, Server> servers = new EnumMap<>(Mode.class);
+
+  static Stream<Arguments> cases() {
+    return Stream.of(Mode.values())
+        .flatMap(mode -> CASES.stream().map(testCase -> Arguments.of(testCase, mode)));
+  }
+
+  private static Server server(Mode mode) throws IOException {
+    Server server = servers.get(mode);
+    if (server == null) {
+      server = mode == Mode.DEFAULT ? InteropServer.start(0) : InteropServer.startOnEventLoops(0);
+      servers.put(mode, server);
+      if (server instanceof EventLoopServer loops) {
+        assertThat(loops.handlersOnEventLoops()).as("the event-loop mode is on, not fallen back")
+            .isTrue();
+      }
+    }
+    return server;
+  }
+
+  @AfterAll
+  static void stopServers() {
+    servers.values().forEach(ExampleServer::stopGracefully);
+    servers.clear();
+  }
+
+  @ParameterizedTest(name = "{0} ({1})")
+  @MethodSource("cases")
   @Timeout(CASE_TIMEOUT_SECONDS + 10)
-  void officialClientPasses(String testCase, @TempDir Path scratch) throws Exception {
+  void officialClientPasses(String testCase, Mode mode, @TempDir Path scratch) throws Exception {
     Path output = scratch.resolve("client-output.txt");
-    Process client = new ProcessBuilder(clientCommand(testCase))
+    Process client = new ProcessBuilder(clientCommand(testCase, server(mode).getPort()))
         .redirectErrorStream(true)
         .redirectOutput(output.toFile())
         .start();
@@ -94,7 +117,7 @@ class InteropConformanceTest {
         .isZero();
   }
 
-  private static List<String> clientCommand(String testCase) throws IOException {
+  private static List<String> clientCommand(String testCase, int port) throws IOException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Path jars = clientDirectory();
     List<String> command = new ArrayList<>();
@@ -108,7 +131,7 @@ class InteropConformanceTest {
         "-cp", jars.resolve("*").toString(),
         "io.grpc.testing.integration.TestServiceClient",
         "--server_host=127.0.0.1",
-        "--server_port=" + server.getPort(),
+        "--server_port=" + port,
         "--use_tls=false",
         "--test_case=" + testCase));
     return command;

@@ -1,0 +1,121 @@
+package dev.grpcloop.adapter;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The executor of one client call's callbacks: they run on the application thread that waits in
+ * the call, as with grpc-java's threadless executor behind its blocking stubs, whenever one is
+ * parked there; and at once, on the thread that submits them, when none is.
+ *
+ * <ul>
+ *   <li>While application threads are parked in the call's waits (recv, send, headers, trailers:
+ *       between {@link #parking} and {@link #unparked}), a callback is queued and they are woken;
+ *       one of them runs it, then looks again at what it waits for. grpc's transport thread only
+ *       queues and wakes: no third thread comes between, and the callback's work (parsing the
+ *       response, the call's bookkeeping, interceptors' listeners) runs on a thread that wants its
+ *       result. Any number of threads may wait at once (a sender and a receiver, and others for
+ *       headers or trailers): whichever runs a callback, the others see its effect when they look
+ *       again. A thread that leaves its operation runs what is still queued ({@link #runQueued}),
+ *       and so does one about to park.
+ *   <li>While no thread is parked in the call, a callback runs at once on the submitting thread,
+ *       in practice grpc's transport thread, as on a {@code directExecutor()} channel: the call's
+ *       callbacks only record and signal, they never block. So no callback ever waits here for a
+ *       thread that may not come, or that is busy elsewhere: an application that is computing
+ *       still gets its responses read ahead (up to the call's bounds); one that stops calling, or
+ *       goes away without closing the stream, leaves no response, and no transport buffer, stuck
+ *       in a queue; and grpc's own end of the call (its deadline timer, its Context listener, the
+ *       channel's call counts: the task that calls onClose) runs when it comes, after a close or a
+ *       cancel from any thread.
+ * </ul>
+ *
+ * <p>grpc serialises a call's callbacks itself (its {@code SerializingExecutor} submits one task
+ * at a time here), so two threads running queued tasks never run two callbacks at once.
+ *
+ * <p>No callback is lost between the two rules: {@code execute} queues the task and then reads how
+ * many threads are parked, and wakes them, or runs the queue itself if none is; a parked thread
+ * lowers the count when it wakes and then passes a point that runs the queue (its next wait, or the
+ * end of its operation). Each writes its own variable before it reads the other's, so the task is
+ * run by the submitter or by a thread that was parked when it looked.
+ */
+final class CallbackExecutor implements Executor {
+  private static final Logger logger = Logger.getLogger(CallbackExecutor.class.getName());
+
+  private static final VarHandle PARKED;
+
+  static {
+    try {
+      PARKED = MethodHandles.lookup().findVarHandle(CallbackExecutor.class, "parked", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** Callbacks waiting for a parked thread to run them. */
+  private final ConcurrentLinkedQueue<Runnable> queued = new ConcurrentLinkedQueue<>();
+
+  /** Wakes the threads parked in the call, wherever they wait (takes the call's lock to signal). */
+  private final Runnable wakeWaiters;
+
+  /** Application threads parked in the call's waits. */
+  private volatile int parked;
+
+  CallbackExecutor(Runnable wakeWaiters) {
+    this.wakeWaiters = wakeWaiters;
+  }
+
+  /** Called by grpc with each callback task of the call; never blocks for long. */
+  @Override
+  public void execute(Runnable task) {
+    if (parked == 0) {
+      runQuietly(task);
+      return;
+    }
+    queued.offer(task);
+    if (parked == 0) {
+      runQueued(); // the waiters woke meanwhile, perhaps past their last look at the queue
+      return;
+    }
+    wakeWaiters.run();
+  }
+
+  /**
+   * The calling thread is about to park in one of the call's waits, having found nothing queued:
+   * from now until {@link #unparked}, callbacks queue for it.
+   */
+  void parking() {
+    PARKED.getAndAdd(this, 1);
+  }
+
+  /** The calling thread woke from its wait; it must pass {@link #runQueued} before it goes. */
+  void unparked() {
+    PARKED.getAndAdd(this, -1);
+  }
+
+  /** Whether callbacks wait for a thread to run them. */
+  boolean hasQueued() {
+    return !queued.isEmpty();
+  }
+
+  /**
+   * Runs the queued callbacks on the calling thread, which must hold none of the call's locks
+   * (a callback takes them, and calls into grpc).
+   */
+  void runQueued() {
+    for (Runnable task; (task = queued.poll()) != null; ) {
+      runQuietly(task);
+    }
+  }
+
+  private static void runQuietly(Runnable task) {
+    try {
+      task.run();
+    } catch (RuntimeException | Error e) {
+      logger.log(Level.WARNING, "a callback of a client call failed", e);
+    }
+  }
+}
