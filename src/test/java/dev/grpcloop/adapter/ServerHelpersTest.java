@@ -120,7 +120,7 @@ class ServerHelpersTest {
       awaitClosed(fake);
       assertThat(fake.closedWith.getCode()).isEqualTo(Status.Code.OK);
       awaitUntil("the late failure is logged", () -> !log.records().isEmpty());
-      assertThat(log.records().get(0).getMessage()).contains("after the handler returned");
+      assertThat(log.records().get(0).getMessage()).contains("failed after the handler finished");
       assertThat(log.records().get(0).getThrown()).hasMessage("a late failure");
     }
   }
@@ -147,7 +147,7 @@ class ServerHelpersTest {
       awaitClosed(fake);
       assertThat(fake.closedWith.getCode()).isEqualTo(Status.Code.ABORTED);
       assertThat(log.records()).as(log::describe).hasSize(1);
-      assertThat(log.records().get(0).getMessage()).contains("failed too");
+      assertThat(log.records().get(0).getMessage()).contains("failed after another");
     }
   }
 
