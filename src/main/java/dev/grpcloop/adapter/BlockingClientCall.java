@@ -323,7 +323,9 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
       // A cancel or a deadline abandons the call: cancel wins over what was buffered. Any other
       // status is the server's last word, after the responses it sent.
       Status.Code code = status.getCode();
-      ended(status, trailers, code == Status.Code.CANCELLED || code == Status.Code.DEADLINE_EXCEEDED);
+      boolean abandoned =
+          code == Status.Code.CANCELLED || code == Status.Code.DEADLINE_EXCEEDED;
+      ended(status, trailers, abandoned);
     }
   }
 

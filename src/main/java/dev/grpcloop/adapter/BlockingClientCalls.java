@@ -8,8 +8,9 @@ import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.StatusException;
 
 /**
- * Starts client calls of the four RPC kinds in blocking style, on any {@link Channel}. The streaming
- * kinds return a {@link ClientStream} to use with try-with-resources; unary returns the response.
+ * Starts client calls of the four RPC kinds in blocking style, on any {@link Channel}. The
+ * streaming kinds return a {@link ClientStream} to use with try-with-resources; unary returns the
+ * response.
  *
  * <pre>{@code
  * try (ClientStream<Message, Message> stream =
@@ -27,8 +28,8 @@ import io.grpc.StatusException;
  * <p>A call's executor is the adapter's own, whatever the channel's or the {@link CallOptions}'
  * one: grpc's callbacks, and those of client interceptors' listeners, run on the application
  * thread parked in the call (in recv, send, headers or trailers), as in grpc-java's blocking
- * stubs, or, while none is, on the transport's thread, as on a {@code directExecutor()} channel. A listener of an interceptor on
- * such a call should therefore not block.
+ * stubs, or, while none is, on the transport's thread, as on a {@code directExecutor()} channel.
+ * A listener of an interceptor on such a call should therefore not block.
  */
 public final class BlockingClientCalls {
   private BlockingClientCalls() {}

@@ -25,15 +25,17 @@ import java.util.logging.Logger;
  * Binds blocking handlers into grpc, one line per method, and builds the service from them:
  *
  * <pre>{@code
- * ServerServiceDefinition echo = BlockingServerCalls.service(EchoServiceGrpc.getServiceDescriptor(),
- *     BlockingServerCalls.bidiStreaming(EchoServiceGrpc.getEchoStreamMethod(), EchoService::echoStream));
+ * ServerServiceDefinition echo = BlockingServerCalls.service(
+ *     EchoServiceGrpc.getServiceDescriptor(),
+ *     BlockingServerCalls.bidiStreaming(
+ *         EchoServiceGrpc.getEchoStreamMethod(), EchoService::echoStream));
  * }</pre>
  *
  * <p>Each binding checks at once that the handler's kind is the method's, and fails naming the
  * method if not. A binding wraps the method's marshallers (to count each request's bytes, and to
  * see a response that fails to serialize), so build the service with {@link #service} or {@link
- * #replace}: grpc's own {@code ServerServiceDefinition.builder(descriptor)} refuses a method that is
- * not the descriptor's very instance.
+ * #replace}: grpc's own {@code ServerServiceDefinition.builder(descriptor)} refuses a method that
+ * is not the descriptor's very instance.
  *
  * <p>Every call runs its handler on a thread of its own, by default a new virtual thread named
  * after the method and the call ({@code echo.EchoService/EchoStream#17}), inside the call's {@link
@@ -189,7 +191,8 @@ public final class BlockingServerCalls {
    *
    * <pre>{@code
    * server.addService(BlockingServerCalls.replace(new LegacyEcho().bindService(),
-   *     BlockingServerCalls.bidiStreaming(EchoServiceGrpc.getEchoStreamMethod(), Echo::echoStream)));
+   *     BlockingServerCalls.bidiStreaming(
+   *         EchoServiceGrpc.getEchoStreamMethod(), Echo::echoStream)));
    * }</pre>
    *
    * @throws IllegalArgumentException as {@link #service} does

@@ -76,7 +76,7 @@ abstract class CallCore<InT, OutT> {
     INPUT_ENDED,
     /** Client: the server's trailers arrived; responses grpc still holds come, then its status. */
     PEER_FINISHED,
-    /** The call ended with an error: a cancel, a deadline, a broken transport, a server's status. */
+    /** The call ended with an error: a cancel, a deadline, a broken transport, a server status. */
     FAILED,
     /** This side closed the call (server: the handler finished; client: close()). Final. */
     CLOSED
@@ -381,11 +381,13 @@ abstract class CallCore<InT, OutT> {
       try {
         while ((message = dequeue()) == null) {
           switch (state) {
-            case CLOSED -> throw new IllegalStateException("recv() called after the call was closed");
+            case CLOSED ->
+                throw new IllegalStateException("recv() called after the call was closed");
             case FAILED -> throw failureException();
             case INPUT_ENDED -> {
               if (endReturned) {
-                throw new IllegalStateException("recv() called again after it returned end-of-stream");
+                throw new IllegalStateException(
+                    "recv() called again after it returned end-of-stream");
               }
               endReturned = true;
               return null;
@@ -421,7 +423,7 @@ abstract class CallCore<InT, OutT> {
     }
   }
 
-  /** {@link #writeWhenReady(Object)}, waiting at most {@code nanos} ({@link #NO_TIMEOUT}: no limit). */
+  /** {@link #writeWhenReady(Object)}, waiting at most {@code nanos} ({@link #NO_TIMEOUT}: none). */
   final void writeWhenReady(OutT message, long nanos)
       throws InterruptedException, StatusException, TimeoutException {
     if (message == null) {

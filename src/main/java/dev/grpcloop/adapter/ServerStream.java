@@ -23,4 +23,5 @@ package dev.grpcloop.adapter;
  * @param <ReqT> the client's message type
  * @param <RespT> the server's message type
  */
-public interface ServerStream<ReqT, RespT> extends ServerRecvStream<ReqT>, ServerSendStream<RespT> {}
+public interface ServerStream<ReqT, RespT>
+    extends ServerRecvStream<ReqT>, ServerSendStream<RespT> {}
