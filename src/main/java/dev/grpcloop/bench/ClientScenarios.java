@@ -2,7 +2,6 @@ package dev.grpcloop.bench;
 
 import io.grpc.ManagedChannel;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -43,29 +42,19 @@ final class ClientScenarios {
 
   static List<ScenarioResult> run(BenchOptions o, List<String> wanted, Progress progress)
       throws Exception {
-    List<ScenarioResult> results = new ArrayList<>();
     Map<Client, ManagedChannel> channels = new EnumMap<>(Client.class);
     try (ServerProcess server = ServerProcess.start(ServerKind.RAW_DIRECT, o,
         o.outDir().resolve("logs/client-server-raw_direct.log"))) {
       for (Client client : Client.values()) {
         channels.put(client, EchoClient.channel(server.port()));
       }
-      for (String name : wanted) {
-        ScenarioResult result = new ScenarioResult(name);
-        results.add(result);
-        try {
-          runOne(o, name, channels, result, progress);
-        } catch (Exception e) {
-          result.error = e.toString();
-          progress.say(name + " failed: " + e);
-        }
-      }
+      return ScenarioResult.runEach(wanted, progress,
+          (name, result) -> runOne(o, name, channels, result, progress));
     } finally {
       for (ManagedChannel channel : channels.values()) {
         EchoClient.close(channel);
       }
     }
-    return results;
   }
 
   private static void runOne(BenchOptions o, String name, Map<Client, ManagedChannel> channels,

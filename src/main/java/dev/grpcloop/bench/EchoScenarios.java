@@ -2,7 +2,6 @@ package dev.grpcloop.bench;
 
 import io.grpc.ManagedChannel;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -34,24 +33,16 @@ final class EchoScenarios {
   /** Runs the wanted scenarios of this group, in order; returns one result per scenario. */
   static List<ScenarioResult> run(BenchOptions o, List<String> wanted, Progress progress)
       throws Exception {
-    List<ScenarioResult> results = new ArrayList<>();
     Map<ServerKind, ServerProcess> servers = new EnumMap<>(ServerKind.class);
     Map<ServerKind, ManagedChannel> channels = new EnumMap<>(ServerKind.class);
     try {
       for (ServerKind kind : SERVERS) {
-        servers.put(kind, ServerProcess.start(kind, o, o.outDir().resolve("logs/echo-" + kind.label + ".log")));
+        servers.put(kind,
+            ServerProcess.start(kind, o, o.outDir().resolve("logs/echo-" + kind.label + ".log")));
         channels.put(kind, EchoClient.channel(servers.get(kind).port()));
       }
-      for (String name : wanted) {
-        ScenarioResult result = new ScenarioResult(name);
-        results.add(result);
-        try {
-          runOne(o, name, channels, result, progress);
-        } catch (Exception e) {
-          result.error = e.toString();
-          progress.say(name + " failed: " + e);
-        }
-      }
+      return ScenarioResult.runEach(wanted, progress,
+          (name, result) -> runOne(o, name, channels, result, progress));
     } finally {
       for (ManagedChannel channel : channels.values()) {
         EchoClient.close(channel);
@@ -60,7 +51,6 @@ final class EchoScenarios {
         server.close();
       }
     }
-    return results;
   }
 
   private static void runOne(BenchOptions o, String name, Map<ServerKind, ManagedChannel> channels,

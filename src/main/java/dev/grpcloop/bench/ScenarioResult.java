@@ -22,6 +22,31 @@ final class ScenarioResult {
     this.name = name;
   }
 
+  /** Measures one scenario into its result. */
+  @FunctionalInterface
+  interface Run {
+    void measure(String name, ScenarioResult into) throws Exception;
+  }
+
+  /**
+   * Runs each of {@code names} into a result of its own; a scenario that fails has its error
+   * recorded in its result and said, and the next one goes on.
+   */
+  static List<ScenarioResult> runEach(List<String> names, Progress progress, Run run) {
+    List<ScenarioResult> results = new ArrayList<>();
+    for (String name : names) {
+      ScenarioResult result = new ScenarioResult(name);
+      results.add(result);
+      try {
+        run.measure(name, result);
+      } catch (Exception e) {
+        result.error = e.toString();
+        progress.say(name + " failed: " + e);
+      }
+    }
+    return results;
+  }
+
   /** Adds one measured round's value of a figure. */
   void record(String server, String figure, String unit, double value) {
     servers.computeIfAbsent(server, s -> new LinkedHashMap<>())
