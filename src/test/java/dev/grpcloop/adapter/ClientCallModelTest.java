@@ -484,23 +484,6 @@ class ClientCallModelTest {
     }
 
     /**
-     * Whether {@code thread} waits on one of the call's conditions (in recv or send), rather than
-     * running or waiting a moment for a lock on its way there or out.
-     */
-    static boolean parkedInTheCall(Thread thread) {
-      if (thread.getState() != Thread.State.WAITING) {
-        return false;
-      }
-      for (StackTraceElement frame : thread.getStackTrace()) {
-        if (frame.getClassName().equals(CallCore.class.getName())
-            && frame.getMethodName().equals("await")) {
-          return true;
-        }
-      }
-      return false;
-    }
-
-    /**
      * Waits until the waiter has run the callbacks queued for it and is parked again, or has
      * ended; checks either against the model.
      */
@@ -510,7 +493,9 @@ class ClientCallModelTest {
       }
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
       for (int spins = 0;
-          waiter.isAlive() && (!parkedInTheCall(waiter) || fake.callbacksQueued()); spins++) {
+          waiter.isAlive() && (!CallWaits.parkedInTheCall(waiter, Thread.State.WAITING)
+              || fake.callbacksQueued());
+          spins++) {
         assertThat(System.nanoTime() - deadline).as("the waiter parks or ends").isNegative();
         if (spins < 1_000) {
           Thread.yield();

@@ -159,23 +159,11 @@ class ServerCallModelTest {
   /** Waits until {@code sender} has asked the transport {@code checks} times and parked, or ended. */
   private static void awaitParkedOrEnded(Thread sender, FakeServerCall fake, int checks) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (sender.isAlive() && !(fake.readyChecks.get() >= checks && inTimedWait(sender))) {
+    while (sender.isAlive() && !(fake.readyChecks.get() >= checks
+        && CallWaits.parkedInTheCall(sender, Thread.State.TIMED_WAITING))) {
       assertThat(System.nanoTime() - deadline).as("the sender parks or ends").isNegative();
       LockSupport.parkNanos(100_000);
     }
-  }
-
-  private static boolean inTimedWait(Thread thread) {
-    if (thread.getState() != Thread.State.TIMED_WAITING) {
-      return false;
-    }
-    for (StackTraceElement frame : thread.getStackTrace()) {
-      if (frame.getClassName().equals(CallCore.class.getName())
-          && frame.getMethodName().equals("await")) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** The options refuse what would break a call: no thread factory, a bound below one byte. */
@@ -378,23 +366,6 @@ class ServerCallModelTest {
     }
 
     /**
-     * Whether {@code thread} waits on one of the call's conditions (in recv or send), rather than
-     * running or waiting a moment for a lock on its way there or out.
-     */
-    static boolean parkedInTheCall(Thread thread) {
-      if (thread.getState() != Thread.State.WAITING) {
-        return false;
-      }
-      for (StackTraceElement frame : thread.getStackTrace()) {
-        if (frame.getClassName().equals(CallCore.class.getName())
-            && frame.getMethodName().equals("await")) {
-          return true;
-        }
-      }
-      return false;
-    }
-
-    /**
      * Waits until the waiter, if any, is parked again or has ended, and checks what it got: what a
      * recv or send probe would have got at the same point.
      */
@@ -403,7 +374,9 @@ class ServerCallModelTest {
         return;
       }
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      for (int spins = 0; waiter.isAlive() && !parkedInTheCall(waiter); spins++) {
+      for (int spins = 0;
+          waiter.isAlive() && !CallWaits.parkedInTheCall(waiter, Thread.State.WAITING);
+          spins++) {
         assertThat(System.nanoTime() - deadline).as("the waiter parks or ends").isNegative();
         if (spins < 1_000) {
           Thread.yield();
