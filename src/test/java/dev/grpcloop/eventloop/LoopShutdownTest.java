@@ -44,6 +44,15 @@ class LoopShutdownTest {
     EchoStress.echo(stream);
   }
 
+  /** Waits, bounded, until {@code thread} is parked (WAITING). */
+  private static void awaitParked(Thread thread) {
+    long deadline = System.nanoTime() + LoopServer.PATIENCE.toNanos();
+    while (thread.getState() != Thread.State.WAITING) {
+      assertThat(System.nanoTime() - deadline).as(thread + " parks").isNegative();
+      Thread.yield();
+    }
+  }
+
   @Test
   void serverThenLoopsEndsEveryHandlerAndEveryLoopThread() throws Exception {
     LoopServer server = LoopServer.start(2, this::handle);
@@ -78,9 +87,9 @@ class LoopShutdownTest {
         streams.add(stream);
       }
       assertThat(parked.await(LoopServer.PATIENCE.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-      // The handlers were all born on the loops.
+      // Each handler counted down on its way to release.await(): wait until all are parked there.
       for (Thread handler : server.handlerThreads()) {
-        assertThat(handler.getState()).isEqualTo(Thread.State.WAITING);
+        awaitParked(handler);
       }
 
       server.loops.close(); // too early: the server still runs, its handlers are parked
