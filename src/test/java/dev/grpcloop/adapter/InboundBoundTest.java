@@ -27,8 +27,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Server side: how much the adapter asks the transport for. A unary or server-streaming call needs
- * no more than 2 messages; a streaming call holds at most 4 MiB (plus one message) unread; and a
- * request made by an interceptor does not break the adapter's accounting.
+ * no more than 2 messages; a streaming call holds at most 4 MiB (plus one message) unread, asks
+ * for nothing while it holds its byte bound or its most messages, and a request made by an
+ * interceptor does not break the adapter's accounting.
  */
 @Timeout(120)
 class InboundBoundTest {
@@ -118,11 +119,68 @@ class InboundBoundTest {
   }
 
   /**
+   * The bound is exact, as {@code Options.withMaxBufferedBytes} words it: no request is made while
+   * the call holds that many bytes unread. With a bound of three messages' bytes the handler holds
+   * three, not four (which "the bound plus one message" would still allow).
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void noMessageIsAskedForWhileTheCallHoldsItsBound(Transport transport) throws Exception {
+    Message message = msg("x".repeat(1000));
+    int bound = 3 * message.getSerializedSize();
+    assertHeldUnread(transport, message, 16, Bind.options().withMaxBufferedBytes(bound), 3);
+  }
+
+  /** Nor while it holds {@code MAX_BUFFERED_MESSAGES} small ones, whatever their bytes. */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void noMessageIsAskedForWhileTheCallHoldsItsMostMessages(Transport transport) throws Exception {
+    assertHeldUnread(transport, msg("x"), 2 * CallCore.MAX_BUFFERED_MESSAGES, Bind.options(),
+        CallCore.MAX_BUFFERED_MESSAGES);
+  }
+
+  /**
+   * Sends {@code toSend} copies of {@code message} to a handler that takes one and stops, and
+   * checks that exactly {@code expected} more were delivered to it.
+   */
+  private static void assertHeldUnread(Transport transport, Message message, int toSend,
+      BlockingServerCalls.Options options, int expected) throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    ServerServiceDefinition service = TestMethods.service(BlockingServerCalls.bidiStreaming(BIDI,
+        stream -> {
+          stream.recv(); // takes one, so that the adapter has started asking for more
+          release.await();
+        }, options));
+    DeliveryCounter deliveries = new DeliveryCounter();
+    try (TestServer server = TestServer.start(transport, service, deliveries);
+        ClientStream<Message, Message> stream =
+            BlockingClientCalls.bidiStreaming(server.channel(), BIDI)) {
+      Thread sender = stream.startSender(() -> {
+        for (int i = 0; i < toSend && stream.send(message); i++) {
+          // the same message each time
+        }
+      });
+      // The one taken and those held come, however slowly (a cold start); then none may follow.
+      awaitUntil(1 + expected + " messages delivered",
+          () -> deliveries.delivered() >= 1 + expected);
+      awaitDeliveriesSettled(deliveries, toSend, sender);
+
+      assertThat(deliveries.delivered() - 1)
+          .as("messages of %d bytes held unread", message.getSerializedSize())
+          .isEqualTo(expected);
+      release.countDown();
+    }
+  }
+
+  /**
    * Waits until all {@code total} were delivered, or deliveries stopped for {@link
    * TestServer#QUIET} while the sender waits in send() or has ended.
    */
   private static void awaitDeliveriesSettled(DeliveryCounter deliveries, int total, Thread sender)
       throws InterruptedException {
+    // Not before the call is under way: a sender waits in send() for a stream that has yet to
+    // open too (a cold Netty start can take longer than QUIET), and that is not a settled call.
+    awaitUntil("a first message delivered", () -> deliveries.delivered() >= 1);
     long deadline = System.nanoTime() + TestServer.PATIENCE.toNanos();
     for (;;) {
       int before = deliveries.delivered();
