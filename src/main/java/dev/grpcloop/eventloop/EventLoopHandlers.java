@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -95,7 +96,8 @@ public final class EventLoopHandlers implements AutoCloseable {
   private final GroupState group;
   private final Watchdog watchdog;
   private final ThreadFactory threads;
-  private boolean closed;
+  /** close() was called: a second call does nothing. */
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private EventLoopHandlers(LoopGroup loops, GroupState group, Watchdog watchdog) {
     this.loops = loops;
@@ -179,12 +181,8 @@ public final class EventLoopHandlers implements AutoCloseable {
    */
   @Override
   public void close() {
-    synchronized (this) {
-      if (closed || loops == null) {
-        closed = true;
-        return;
-      }
-      closed = true;
+    if (!closed.compareAndSet(false, true) || loops == null) {
+      return;
     }
     boolean interrupted = false;
     try {

@@ -13,8 +13,12 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.protobuf.services.HealthStatusManager;
+import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -28,7 +32,8 @@ class EventLoopServerTest {
 
   @Test
   void handlersRunOnTheLoopsAndStoppingTheServerEndsThem() throws Exception {
-    long carriersBefore = liveCarriers();
+    Set<Thread> carriersBefore = liveCarriers();
+    Set<Thread> serverCarriers = new HashSet<>();
     HealthStatusManager health = new HealthStatusManager();
     EventLoopServer server = ExampleServer.startOnEventLoops(0, builder -> { }, health,
         List.of(options -> BlockingServerCalls.service(EchoServiceGrpc.getServiceDescriptor(),
@@ -43,7 +48,10 @@ class EventLoopServerTest {
         "127.0.0.1", server.getPort(), InsecureChannelCredentials.create()).build();
     try {
       assertThat(server.handlersOnEventLoops()).isTrue();
-      assertThat(liveCarriers()).isGreaterThan(carriersBefore);
+      Set<Thread> carriers = liveCarriers();
+      carriers.removeAll(carriersBefore);
+      assertThat(carriers).as("the server's carriers").isNotEmpty();
+      serverCarriers.addAll(carriers);
       assertThat(BlockingClientCalls.unary(channel, HealthGrpc.getCheckMethod(),
           HealthCheckRequest.newBuilder().setService("echo.EchoService").build()).getStatus())
           .isEqualTo(ServingStatus.SERVING);
@@ -59,16 +67,15 @@ class EventLoopServerTest {
       ExampleServer.stopGracefully(server);
     }
     assertThat(server.isTerminated()).isTrue();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (liveCarriers() > carriersBefore && System.nanoTime() - deadline < 0) {
-      Thread.sleep(10);
+    for (Thread carrier : serverCarriers) {
+      carrier.join(Duration.ofSeconds(20));
     }
-    assertThat(liveCarriers()).as("carriers left after the stop").isEqualTo(carriersBefore);
+    assertThat(serverCarriers).as("carriers left after the stop").noneMatch(Thread::isAlive);
   }
 
-  private static long liveCarriers() {
+  private static Set<Thread> liveCarriers() {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.getName().startsWith("grpc-loop-carrier-") && t.isAlive())
-        .count();
+        .collect(Collectors.toCollection(HashSet::new));
   }
 }
