@@ -1,5 +1,6 @@
 package dev.grpcloop.eventloop;
 
+import dev.grpcloop.TestThreads;
 import dev.grpcloop.adapter.BlockingClientCalls;
 import dev.grpcloop.adapter.BlockingServerCalls;
 import dev.grpcloop.adapter.ClientStream;
@@ -143,18 +144,7 @@ final class LoopServer implements AutoCloseable {
 
   /** Waits for every handler thread made so far to end; returns those still alive. */
   List<Thread> awaitHandlersEnded(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    List<Thread> alive = new ArrayList<>();
-    for (Thread thread : handlerThreads) {
-      long left = deadline - System.nanoTime();
-      if (left > 0) {
-        thread.join(Duration.ofNanos(left));
-      }
-      if (thread.isAlive()) {
-        alive.add(thread);
-      }
-    }
-    return alive;
+    return TestThreads.joinAll(handlerThreads, timeout);
   }
 
   /** Whether the calling virtual thread is mounted on one of this mode's carriers. */

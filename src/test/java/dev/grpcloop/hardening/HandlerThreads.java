@@ -1,7 +1,7 @@
 package dev.grpcloop.hardening;
 
+import dev.grpcloop.TestThreads;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -40,18 +40,7 @@ final class HandlerThreads implements ThreadFactory {
    * alive (empty when none is left).
    */
   List<Thread> awaitAllEnded(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    List<Thread> alive = new ArrayList<>();
-    for (Thread thread : made) {
-      long left = deadline - System.nanoTime();
-      if (left > 0) {
-        thread.join(Duration.ofNanos(left));
-      }
-      if (thread.isAlive()) {
-        alive.add(thread);
-      }
-    }
-    return alive;
+    return TestThreads.joinAll(made, timeout);
   }
 
   /** Forgets the threads made so far and returns how many there were. */
