@@ -8,6 +8,7 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -98,11 +99,6 @@ abstract class CallCore<InT, OutT> {
   /** Serialises calls into grpc's call object; see the class comment. */
   final ReentrantLock callLock = new ReentrantLock();
 
-  /** Signalled when the inbox gains a message and on every change of state. */
-  private final Condition readable = lock.newCondition();
-
-  /** Signalled when the transport may be ready again and on every change of state. */
-  private final Condition writable = lock.newCondition();
 
   /** No message is requested while the inbox holds this many bytes. */
   private final int maxBufferedBytes;
@@ -139,6 +135,17 @@ abstract class CallCore<InT, OutT> {
 
   /** The thread now inside send, if any: one sender at a time. Claimed by CAS. */
   private volatile Thread sender;
+
+  /**
+   * The receiver while it is parked for a message or a change of state; null otherwise. Set and
+   * cleared by the receiver itself; whoever enqueues or changes the state unparks it. A thread of
+   * its own, not a {@link Condition}: there is one receiver at a time, and a parked call then
+   * keeps no wait node and no condition object.
+   */
+  private Thread parkedReceiver;
+
+  /** The sender while it is parked for an onReady or a change of state; as parkedReceiver. */
+  private Thread parkedSender;
 
   private static final VarHandle RECEIVER;
   private static final VarHandle SENDER;
@@ -243,7 +250,7 @@ abstract class CallCore<InT, OutT> {
       if (inbox != null && inbox.reserved() > 0) {
         if (state == State.OPEN || state == State.PEER_FINISHED) {
           inbox.fill(message);
-          readable.signal();
+          LockSupport.unpark(parkedReceiver);
         }
         return;
       }
@@ -261,7 +268,7 @@ abstract class CallCore<InT, OutT> {
       inFlight = Math.max(0, inFlight - 1); // an interceptor may have asked for more than we did
       if (state == State.OPEN || state == State.PEER_FINISHED) {
         enqueue(message, size);
-        readable.signal();
+        LockSupport.unpark(parkedReceiver);
       }
       more = claimCredit();
     } finally {
@@ -287,7 +294,7 @@ abstract class CallCore<InT, OutT> {
     lock.lock();
     try {
       readyEvents++;
-      writable.signal();
+      LockSupport.unpark(parkedSender);
     } finally {
       lock.unlock();
     }
@@ -396,7 +403,7 @@ abstract class CallCore<InT, OutT> {
               if (inbox != null && inbox.count() == 0) {
                 inbox = null; // a parked call keeps no empty ring: the next message makes one
               }
-              nanos = await(readable, nanos, "recv");
+              nanos = park(true, nanos, "recv");
             }
           }
         }
@@ -461,7 +468,7 @@ abstract class CallCore<InT, OutT> {
         lock.lockInterruptibly();
         try {
           while (readyEvents == seenEvents && state == seenState) {
-            nanos = await(writable, nanos, "send");
+            nanos = park(false, nanos, "send");
           }
         } finally {
           lock.unlock();
@@ -484,30 +491,58 @@ abstract class CallCore<InT, OutT> {
   }
 
   /**
-   * Requires lock, held once. Waits on {@code condition} once, for at most {@code nanos} ({@link
-   * #NO_TIMEOUT}: without limit), and returns the nanos left; throws once none are left. Where
-   * callbacks wait for a thread of the call (a client's), this thread runs them instead, without
-   * the lock, and returns: the caller looks again at what it waits for. An operation that waits
-   * here ends with {@link #leaveWait}.
+   * Requires lock, held once. Parks once, as the call's receiver ({@code receiving}) or its sender,
+   * for at most {@code nanos} ({@link #NO_TIMEOUT}: without limit), and returns the nanos left;
+   * throws once none are left. The caller looks again at what it waits for: a wake-up may be early.
+   * Where callbacks wait for a thread of the call (a client's), this thread runs them instead,
+   * without the lock, and returns. An operation that waits here ends with {@link #leaveWait}.
+   */
+  private long park(boolean receiving, long nanos, String operation)
+      throws InterruptedException, TimeoutException {
+    long start = nanos == NO_TIMEOUT ? 0 : System.nanoTime();
+    if (ranQueuedCallbacks()) {
+      return nanosLeft(nanos, start);
+    }
+    beginWait(nanos, operation);
+    Thread current = Thread.currentThread();
+    if (receiving) {
+      parkedReceiver = current;
+    } else {
+      parkedSender = current;
+    }
+    lock.unlock();
+    try {
+      if (nanos == NO_TIMEOUT) {
+        LockSupport.park(this);
+      } else {
+        LockSupport.parkNanos(this, nanos);
+      }
+    } finally {
+      lock.lock();
+      if (receiving) {
+        parkedReceiver = null;
+      } else {
+        parkedSender = null;
+      }
+      endWait();
+    }
+    if (Thread.interrupted()) {
+      throw new InterruptedException(operation + "() was interrupted");
+    }
+    return nanosLeft(nanos, start);
+  }
+
+  /**
+   * Requires lock, held once. Waits on {@code condition} once, as {@link #park} does: for the
+   * side's own waits, which any number of threads may share (a client's headers and trailers).
    */
   final long await(Condition condition, long nanos, String operation)
       throws InterruptedException, TimeoutException {
-    if (callbacks != null && callbacks.hasQueued()) {
-      long start = System.nanoTime();
-      lock.unlock();
-      try {
-        callbacks.runQueued();
-      } finally {
-        lock.lock();
-      }
-      return nanos == NO_TIMEOUT ? NO_TIMEOUT : Math.max(0, nanos - (System.nanoTime() - start));
+    long start = nanos == NO_TIMEOUT ? 0 : System.nanoTime();
+    if (ranQueuedCallbacks()) {
+      return nanosLeft(nanos, start);
     }
-    if (nanos != NO_TIMEOUT && nanos <= 0) {
-      throw new TimeoutException(operation + "() timed out; the call goes on");
-    }
-    if (callbacks != null) {
-      callbacks.parking();
-    }
+    beginWait(nanos, operation);
     try {
       if (nanos == NO_TIMEOUT) {
         condition.await();
@@ -515,18 +550,54 @@ abstract class CallCore<InT, OutT> {
       }
       return Math.max(0, condition.awaitNanos(nanos));
     } finally {
-      if (callbacks != null) {
-        callbacks.unparked();
-      }
+      endWait();
     }
+  }
+
+  /**
+   * Requires lock, held once. Runs the callbacks queued for the threads of the call, if there are
+   * any, without the lock (a wait must not park while its own callbacks are pending); returns
+   * whether it ran them.
+   */
+  private boolean ranQueuedCallbacks() {
+    if (callbacks == null || !callbacks.hasQueued()) {
+      return false;
+    }
+    lock.unlock();
+    try {
+      callbacks.runQueued();
+    } finally {
+      lock.lock();
+    }
+    return true;
+  }
+
+  /** Requires lock. Throws if no time is left; else counts this thread as parked. */
+  private void beginWait(long nanos, String operation) throws TimeoutException {
+    if (nanos != NO_TIMEOUT && nanos <= 0) {
+      throw new TimeoutException(operation + "() timed out; the call goes on");
+    }
+    if (callbacks != null) {
+      callbacks.parking();
+    }
+  }
+
+  /** Requires lock. This thread is awake again. */
+  private void endWait() {
+    if (callbacks != null) {
+      callbacks.unparked();
+    }
+  }
+
+  private static long nanosLeft(long nanos, long start) {
+    return nanos == NO_TIMEOUT ? NO_TIMEOUT : Math.max(0, nanos - (System.nanoTime() - start));
   }
 
   /** Wakes every thread waiting in the call, to run the callbacks queued for them. */
   private void wakeWaiters() {
     lock.lock();
     try {
-      readable.signalAll();
-      writable.signalAll();
+      wakeReceiverAndSender();
       signalOwnWaiters();
     } finally {
       lock.unlock();
@@ -558,8 +629,13 @@ abstract class CallCore<InT, OutT> {
   /** Requires lock. Every change of state wakes every waiter, who re-reads the state. */
   private void transition(State to) {
     state = to;
-    readable.signalAll();
-    writable.signalAll();
+    wakeReceiverAndSender();
+  }
+
+  /** Requires lock. */
+  private void wakeReceiverAndSender() {
+    LockSupport.unpark(parkedReceiver);
+    LockSupport.unpark(parkedSender);
   }
 
   /** Requires lock. Whether to ask for one more message now; if so, counts it as in flight. */

@@ -1,24 +1,31 @@
 package dev.grpcloop.adapter;
 
-/** Where a test's thread stands in a call: parked on one of the call's conditions, or not. */
+import java.util.concurrent.locks.AbstractQueuedSynchronizer;
+
+/** Where a test's thread stands in a call: parked in one of the call's waits, or not. */
 final class CallWaits {
   private CallWaits() {}
 
   /**
-   * Whether {@code thread} is in {@code state} inside {@code CallCore.await}: parked on one of the
-   * call's conditions (in recv or send), rather than running, or waiting a moment for a lock on
-   * its way there or out.
+   * Whether {@code thread} is in {@code state} inside one of the call's waits ({@code CallCore.park}
+   * in recv or send, {@code CallCore.await} for a client's metadata), rather than running, or
+   * waiting a moment for a lock on its way there or out.
    */
   static boolean parkedInTheCall(Thread thread, Thread.State state) {
     if (thread.getState() != state) {
       return false;
     }
+    boolean inWait = false;
     for (StackTraceElement frame : thread.getStackTrace()) {
+      if (frame.getClassName().equals(AbstractQueuedSynchronizer.class.getName())
+          && frame.getMethodName().equals("acquire")) {
+        return false; // taking the call's lock, not waiting in the call
+      }
       if (frame.getClassName().equals(CallCore.class.getName())
-          && frame.getMethodName().equals("await")) {
-        return true;
+          && (frame.getMethodName().equals("park") || frame.getMethodName().equals("await"))) {
+        inWait = true;
       }
     }
-    return false;
+    return inWait;
   }
 }

@@ -217,20 +217,14 @@ final class TestServer implements AutoCloseable {
   }
 
   /**
-   * Whether {@code thread} is parked on one of the adapter's conditions inside the adapter method
-   * named {@code operation} (for example "send" or "recv"): blocked there, not merely passing by.
+   * Whether {@code thread} is parked in one of the call's waits inside the adapter method named
+   * {@code operation} (for example "send" or "recv"): blocked there, not merely passing by.
    */
   static boolean isWaitingIn(Thread thread, String operation) {
-    if (thread.getState() != Thread.State.WAITING) {
-      return false;
-    }
-    StackTraceElement[] stack = thread.getStackTrace();
-    boolean inOperation = Arrays.stream(stack).anyMatch(frame ->
-        frame.getClassName().startsWith("dev.grpcloop.adapter.Blocking")
-            && frame.getMethodName().equals(operation));
-    boolean onCondition = Arrays.stream(stack).anyMatch(frame ->
-        frame.getClassName().endsWith("ConditionObject") && frame.getMethodName().equals("await"));
-    return inOperation && onCondition;
+    return CallWaits.parkedInTheCall(thread, Thread.State.WAITING)
+        && Arrays.stream(thread.getStackTrace()).anyMatch(frame ->
+            frame.getClassName().startsWith("dev.grpcloop.adapter.Blocking")
+                && frame.getMethodName().equals(operation));
   }
 
   /** Waits until {@code thread} is parked inside the adapter's {@code operation}; see above. */
