@@ -140,7 +140,10 @@ abstract class CallCore<InT, OutT> {
    * The receiver while it is parked for a message or a change of state; null otherwise. Set and
    * cleared by the receiver itself; whoever enqueues or changes the state unparks it. A thread of
    * its own, not a {@link Condition}: there is one receiver at a time, and a parked call then
-   * keeps no wait node and no condition object.
+   * keeps no wait node and no condition object. A message's or an onReady's wake-up is given after
+   * the lock is released, so that the woken thread does not at once park again on the lock; one
+   * that comes late is an early return from a later park, which every park tolerates (the
+   * contract of {@link LockSupport#park}).
    */
   private Thread parkedReceiver;
 
@@ -245,17 +248,19 @@ abstract class CallCore<InT, OutT> {
    * was not counted ({@link #messageRead}) arrives here as on the server.
    */
   final void messageDelivered(InT message) {
+    Thread wake = null;
     lock.lock();
     try {
       if (inbox != null && inbox.reserved() > 0) {
         if (state == State.OPEN || state == State.PEER_FINISHED) {
           inbox.fill(message);
-          LockSupport.unpark(parkedReceiver);
+          wake = parkedReceiver;
         }
         return;
       }
     } finally {
       lock.unlock();
+      LockSupport.unpark(wake);
     }
     messageArrived(message, 0);
   }
@@ -263,17 +268,19 @@ abstract class CallCore<InT, OutT> {
   /** A message arrived, {@code size} bytes as grpc read it (0 if unknown). */
   final void messageArrived(InT message, int size) {
     boolean more;
+    Thread wake = null;
     lock.lock();
     try {
       inFlight = Math.max(0, inFlight - 1); // an interceptor may have asked for more than we did
       if (state == State.OPEN || state == State.PEER_FINISHED) {
         enqueue(message, size);
-        LockSupport.unpark(parkedReceiver);
+        wake = parkedReceiver;
       }
       more = claimCredit();
     } finally {
       lock.unlock();
     }
+    LockSupport.unpark(wake);
     if (more) {
       requestFromTransport(1);
     }
@@ -291,13 +298,15 @@ abstract class CallCore<InT, OutT> {
 
   /** onReady: the transport may take messages again. */
   final void readyChanged() {
+    Thread wake;
     lock.lock();
     try {
       readyEvents++;
-      LockSupport.unpark(parkedSender);
+      wake = parkedSender;
     } finally {
       lock.unlock();
     }
+    LockSupport.unpark(wake);
   }
 
   /**
