@@ -499,20 +499,62 @@ abstract class CallCore<InT, OutT> {
     }
   }
 
-  /**
-   * Requires lock, held once. Parks once, as the call's receiver ({@code receiving}) or its sender,
-   * for at most {@code nanos} ({@link #NO_TIMEOUT}: without limit), and returns the nanos left;
-   * throws once none are left. The caller looks again at what it waits for: a wake-up may be early.
-   * Where callbacks wait for a thread of the call (a client's), this thread runs them instead,
-   * without the lock, and returns. An operation that waits here ends with {@link #leaveWait}.
-   */
+  /** Requires lock, held once. recv's and send's wait: {@link #waitOnce}, parked as their thread. */
   private long park(boolean receiving, long nanos, String operation)
       throws InterruptedException, TimeoutException {
+    return waitOnce(null, receiving, nanos, operation);
+  }
+
+  /** Requires lock, held once. A side's own wait, which many threads may share: on a condition. */
+  final long await(Condition condition, long nanos, String operation)
+      throws InterruptedException, TimeoutException {
+    return waitOnce(condition, false, nanos, operation);
+  }
+
+  /**
+   * Requires lock, held once. Waits once, on {@code shared} or else parked as the call's receiver
+   * ({@code receiving}) or sender, for at most {@code nanos} ({@link #NO_TIMEOUT}: without limit),
+   * and returns the nanos left; throws once none are left. The caller looks again at what it waits
+   * for: a wait may end early. Where callbacks wait for a thread of the call (a client's), this
+   * thread runs them instead, without the lock, and returns. An operation that waits here ends with
+   * {@link #leaveWait}.
+   */
+  private long waitOnce(Condition shared, boolean receiving, long nanos, String operation)
+      throws InterruptedException, TimeoutException {
     long start = nanos == NO_TIMEOUT ? 0 : System.nanoTime();
-    if (ranQueuedCallbacks()) {
-      return nanosLeft(nanos, start);
+    if (callbacks != null && callbacks.hasQueued()) {
+      lock.unlock();
+      try {
+        callbacks.runQueued();
+      } finally {
+        lock.lock();
+      }
+    } else {
+      if (nanos != NO_TIMEOUT && nanos <= 0) {
+        throw new TimeoutException(operation + "() timed out; the call goes on");
+      }
+      if (callbacks != null) {
+        callbacks.parking();
+      }
+      try {
+        if (shared == null) {
+          parkOnce(receiving, nanos);
+        } else if (nanos == NO_TIMEOUT) {
+          shared.await();
+        } else {
+          shared.awaitNanos(nanos);
+        }
+      } finally {
+        if (callbacks != null) {
+          callbacks.unparked();
+        }
+      }
     }
-    beginWait(nanos, operation);
+    return nanos == NO_TIMEOUT ? NO_TIMEOUT : Math.max(0, nanos - (System.nanoTime() - start));
+  }
+
+  /** Requires lock, held once, which it releases while parked. Throws if interrupted. */
+  private void parkOnce(boolean receiving, long nanos) throws InterruptedException {
     Thread current = Thread.currentThread();
     if (receiving) {
       parkedReceiver = current;
@@ -533,73 +575,10 @@ abstract class CallCore<InT, OutT> {
       } else {
         parkedSender = null;
       }
-      endWait();
     }
     if (Thread.interrupted()) {
-      throw new InterruptedException(operation + "() was interrupted");
+      throw new InterruptedException();
     }
-    return nanosLeft(nanos, start);
-  }
-
-  /**
-   * Requires lock, held once. Waits on {@code condition} once, as {@link #park} does: for the
-   * side's own waits, which any number of threads may share (a client's headers and trailers).
-   */
-  final long await(Condition condition, long nanos, String operation)
-      throws InterruptedException, TimeoutException {
-    long start = nanos == NO_TIMEOUT ? 0 : System.nanoTime();
-    if (ranQueuedCallbacks()) {
-      return nanosLeft(nanos, start);
-    }
-    beginWait(nanos, operation);
-    try {
-      if (nanos == NO_TIMEOUT) {
-        condition.await();
-        return NO_TIMEOUT;
-      }
-      return Math.max(0, condition.awaitNanos(nanos));
-    } finally {
-      endWait();
-    }
-  }
-
-  /**
-   * Requires lock, held once. Runs the callbacks queued for the threads of the call, if there are
-   * any, without the lock (a wait must not park while its own callbacks are pending); returns
-   * whether it ran them.
-   */
-  private boolean ranQueuedCallbacks() {
-    if (callbacks == null || !callbacks.hasQueued()) {
-      return false;
-    }
-    lock.unlock();
-    try {
-      callbacks.runQueued();
-    } finally {
-      lock.lock();
-    }
-    return true;
-  }
-
-  /** Requires lock. Throws if no time is left; else counts this thread as parked. */
-  private void beginWait(long nanos, String operation) throws TimeoutException {
-    if (nanos != NO_TIMEOUT && nanos <= 0) {
-      throw new TimeoutException(operation + "() timed out; the call goes on");
-    }
-    if (callbacks != null) {
-      callbacks.parking();
-    }
-  }
-
-  /** Requires lock. This thread is awake again. */
-  private void endWait() {
-    if (callbacks != null) {
-      callbacks.unparked();
-    }
-  }
-
-  private static long nanosLeft(long nanos, long start) {
-    return nanos == NO_TIMEOUT ? NO_TIMEOUT : Math.max(0, nanos - (System.nanoTime() - start));
   }
 
   /** Wakes every thread waiting in the call, to run the callbacks queued for them. */

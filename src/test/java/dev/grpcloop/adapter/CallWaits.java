@@ -7,9 +7,9 @@ final class CallWaits {
   private CallWaits() {}
 
   /**
-   * Whether {@code thread} is in {@code state} inside one of the call's waits ({@code CallCore.park}
-   * in recv or send, {@code CallCore.await} for a client's metadata), rather than running, or
-   * waiting a moment for a lock on its way there or out.
+   * Whether {@code thread} is in {@code state} inside one of the call's waits ({@code
+   * CallCore.waitOnce}: recv's, send's, a client's metadata), rather than running, or waiting a
+   * moment for a lock on its way there or out.
    */
   static boolean parkedInTheCall(Thread thread, Thread.State state) {
     if (thread.getState() != state) {
@@ -22,7 +22,7 @@ final class CallWaits {
         return false; // taking the call's lock, not waiting in the call
       }
       if (frame.getClassName().equals(CallCore.class.getName())
-          && (frame.getMethodName().equals("park") || frame.getMethodName().equals("await"))) {
+          && frame.getMethodName().equals("waitOnce")) {
         inWait = true;
       }
     }
