@@ -99,7 +99,6 @@ abstract class CallCore<InT, OutT> {
   /** Serialises calls into grpc's call object; see the class comment. */
   final ReentrantLock callLock = new ReentrantLock();
 
-
   /** No message is requested while the inbox holds this many bytes. */
   private final int maxBufferedBytes;
 
