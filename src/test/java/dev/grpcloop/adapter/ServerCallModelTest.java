@@ -127,6 +127,36 @@ class ServerCallModelTest {
   }
 
   /**
+   * The transport becomes ready while the sender asks it whether it is: its onReady comes after
+   * the check said "not ready" and before the sender waits. grpc sends no second onReady, so a
+   * sender that counted onReady events only from its wait on would park for good.
+   */
+  @Test
+  void anOnReadyDuringTheReadinessCheckIsNotLost() throws Exception {
+    Run run = new Run();
+    try {
+      run.fake.duringReadyCheck = () -> {
+        run.fake.duringReadyCheck = null;
+        run.fake.ready = true;
+        run.listener.onReady();
+      };
+      CompletableFuture<Object> outcome = new CompletableFuture<>();
+      Thread.ofVirtual().start(() -> {
+        try {
+          run.stream.send(msg("raced"), 5, TimeUnit.SECONDS);
+          outcome.complete("sent");
+        } catch (Exception e) {
+          outcome.complete(e);
+        }
+      });
+      assertThat(outcome.get(10, TimeUnit.SECONDS)).as("the send").isEqualTo("sent");
+      assertThat(run.fake.messages).containsExactly(msg("raced"));
+    } finally {
+      run.abandon();
+    }
+  }
+
+  /**
    * A timed send woken by an onReady that did not make the transport ready waits on for the rest
    * of its time: it neither times out early nor misses the onReady that does.
    */
@@ -622,10 +652,18 @@ class ServerCallModelTest {
       messages.add(message);
     }
 
+    /** Run once by the next isReady, after it read the answer: grpc's events go on meanwhile. */
+    volatile Runnable duringReadyCheck;
+
     @Override
     public boolean isReady() {
       readyChecks.incrementAndGet();
-      return ready && closes == 0;
+      boolean answer = ready && closes == 0;
+      Runnable during = duringReadyCheck;
+      if (during != null) {
+        during.run();
+      }
+      return answer;
     }
 
     @Override
