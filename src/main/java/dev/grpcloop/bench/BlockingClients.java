@@ -12,15 +12,16 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
  * The two blocking clients of the client scenarios, written the way an application would: the
  * adapter's {@link ClientStream} and grpc-java's own {@link BlockingClientCall} (its {@code
- * newBlockingV2Stub}). Each runs on threads of the kind the run asks for ({@code
- * bench.client.threads}: virtual, the adapter's home, or platform), a receiver and, for streaming,
- * a sender. The raw async client they are compared with is {@link PingPong} and {@link Pipelined}.
+ * newBlockingV2Stub}). Each runs on threads from the factory it is given: of the kind the run asks
+ * for ({@code bench.client.threads}: virtual, the adapter's home, or platform; {@link #threads}), or
+ * the event-loop mode's callers; a receiver and, for streaming, a sender. The raw async client they are compared with is {@link PingPong} and {@link Pipelined}.
  */
 final class BlockingClients {
   private BlockingClients() {}
@@ -111,10 +112,10 @@ final class BlockingClients {
    * Ping-pong on one stream for {@code length}: send one message, wait for its echo, again; every
    * round trip timed.
    */
-  static PingPong.Result pingPong(Kind kind, Channel channel, Duration length, boolean virtual)
-      throws Exception {
+  static PingPong.Result pingPong(Kind kind, Channel channel, Duration length,
+      ThreadFactory threads) throws Exception {
     Message ping = EchoClient.message(BenchOptions.PINGPONG_BYTES);
-    return onThread(virtual, "bench-pingpong", length.plusSeconds(30), () -> {
+    return onThread(threads, length.plusSeconds(30), () -> {
       LongSamples roundTrips = new LongSamples();
       long start;
       long last;
@@ -151,14 +152,14 @@ final class BlockingClients {
    * messages as fast as flow control lets it and then closes its side, while the receiver counts
    * the echoes until the server ends the stream. Returns the echoes per second.
    */
-  static double stream(Kind kind, Channel channel, int messages, Duration timeout, boolean virtual)
-      throws Exception {
+  static double stream(Kind kind, Channel channel, int messages, Duration timeout,
+      ThreadFactory threads) throws Exception {
     Message payload = EchoClient.message(BenchOptions.MESSAGE_BYTES);
-    return onThread(virtual, "bench-receiver", timeout, () -> {
+    return onThread(threads, timeout, () -> {
       try (Stream stream = open(kind, channel)) {
         CompletableFuture<Void> sent = new CompletableFuture<>();
         long start = System.nanoTime();
-        Thread sender = builder(virtual).name("bench-sender").start(() -> {
+        Thread sender = threads.newThread(() -> {
           try {
             for (int i = 0; i < messages; i++) {
               if (!stream.send(payload)) {
@@ -172,6 +173,7 @@ final class BlockingClients {
             stream.close();
           }
         });
+        sender.start();
         int received = 0;
         while (stream.recv() != null) {
           received++;
@@ -187,21 +189,24 @@ final class BlockingClients {
     });
   }
 
-  private static Thread.Builder builder(boolean virtual) {
-    return virtual ? Thread.ofVirtual() : Thread.ofPlatform().daemon();
+  /** Threads of the kind a run asks for: virtual, or platform (daemons). */
+  static ThreadFactory threads(boolean virtual) {
+    return (virtual ? Thread.ofVirtual() : Thread.ofPlatform().daemon()).name("bench-client-", 0)
+        .factory();
   }
 
-  /** Runs {@code body} on a new thread of the asked kind, waiting at most {@code limit}. */
-  private static <T> T onThread(boolean virtual, String name, Duration limit, Callable<T> body)
+  /** Runs {@code body} on a new thread from {@code threads}, waiting at most {@code limit}. */
+  private static <T> T onThread(ThreadFactory threads, Duration limit, Callable<T> body)
       throws Exception {
     CompletableFuture<T> result = new CompletableFuture<>();
-    Thread thread = builder(virtual).name(name).start(() -> {
+    Thread thread = threads.newThread(() -> {
       try {
         result.complete(body.call());
       } catch (Throwable t) {
         result.completeExceptionally(t);
       }
     });
+    thread.start();
     try {
       return result.get(limit.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {

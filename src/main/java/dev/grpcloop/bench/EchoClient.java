@@ -2,10 +2,10 @@ package dev.grpcloop.bench;
 
 import dev.grpcloop.echo.proto.EchoServiceGrpc;
 import dev.grpcloop.echo.proto.Message;
-import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,9 +38,13 @@ final class EchoClient {
    * (directExecutor): they only count, time and signal.
    */
   static ManagedChannel channel(int port) {
-    return Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create())
-        .directExecutor()
-        .build();
+    return builder(port).build();
+  }
+
+  /** The builder of {@link #channel}, for a channel that needs more configuration. */
+  static NettyChannelBuilder builder(int port) {
+    return NettyChannelBuilder.forAddress("127.0.0.1", port, InsecureChannelCredentials.create())
+        .directExecutor();
   }
 
   /** Shuts a channel down and waits a bounded time for it; forces it if it does not stop. */

@@ -40,19 +40,20 @@ final class Report {
   }
 
   /**
-   * The ratios of a scenario: the client scenarios compare the adapter's client with grpc-java's
-   * blocking and async clients; the others compare the adapter's servers, the event-loop mode's
-   * where it ran, with raw grpc-java.
+   * The ratios of a scenario: the client scenarios compare the adapter's clients (the event-loop
+   * mode's where it ran) with grpc-java's blocking and async clients; the others compare the
+   * adapter's servers (the event-loop mode's where it ran) with raw grpc-java.
    */
   static List<Comparison> comparisons(ScenarioResult r) {
-    if (ClientScenarios.NAMES.contains(r.name)) {
-      return List.of(new Comparison(ADAPTER, GRPC_BLOCKING_V2), new Comparison(ADAPTER, RAW_ASYNC));
-    }
-    List<Comparison> out = new ArrayList<>(
-        List.of(new Comparison(ADAPTER, RAW), new Comparison(ADAPTER, RAW_DIRECT)));
-    if (r.servers.containsKey(ADAPTER_EVENTLOOP)) {
-      out.add(new Comparison(ADAPTER_EVENTLOOP, RAW));
-      out.add(new Comparison(ADAPTER_EVENTLOOP, RAW_DIRECT));
+    List<String> bases = ClientScenarios.NAMES.contains(r.name)
+        ? List.of(GRPC_BLOCKING_V2, RAW_ASYNC) : List.of(RAW, RAW_DIRECT);
+    List<Comparison> out = new ArrayList<>();
+    for (String server : List.of(ADAPTER, ADAPTER_EVENTLOOP)) {
+      if (server.equals(ADAPTER) || r.servers.containsKey(server)) {
+        for (String base : bases) {
+          out.add(new Comparison(server, base));
+        }
+      }
     }
     return out;
   }

@@ -86,14 +86,17 @@ final class Targets {
         ping == null ? Double.NaN
             : ping.ratio("p99_us", Report.ADAPTER_EVENTLOOP, Report.RAW_DIRECT),
         v -> v <= 1.1));
-    // The client: ClientStream against grpc-java's blocking and async clients.
-    for (Map.Entry<String, String> t : CLIENT_THROUGHPUT.entrySet()) {
-      ScenarioResult r = byName.get(t.getKey());
-      String figure = t.getKey() + "." + t.getValue();
-      out.add(target(figure + " adapter/grpc_blocking_v2", ">= 1.0", r == null ? Double.NaN
-          : r.ratio(t.getValue(), Report.ADAPTER, Report.GRPC_BLOCKING_V2), v -> v >= 1.0));
-      out.add(target(figure + " adapter/raw_async", ">= 0.9", r == null ? Double.NaN
-          : r.ratio(t.getValue(), Report.ADAPTER, Report.RAW_ASYNC), v -> v >= 0.9));
+    // The client: ClientStream, on ordinary threads and on the event loop's caller threads,
+    // against grpc-java's blocking and async clients.
+    for (String client : List.of(Report.ADAPTER, Report.ADAPTER_EVENTLOOP)) {
+      for (Map.Entry<String, String> t : CLIENT_THROUGHPUT.entrySet()) {
+        ScenarioResult r = byName.get(t.getKey());
+        String figure = t.getKey() + "." + t.getValue();
+        out.add(target(figure + " " + client + "/grpc_blocking_v2", ">= 1.0", r == null
+            ? Double.NaN : r.ratio(t.getValue(), client, Report.GRPC_BLOCKING_V2), v -> v >= 1.0));
+        out.add(target(figure + " " + client + "/raw_async", ">= 0.9", r == null ? Double.NaN
+            : r.ratio(t.getValue(), client, Report.RAW_ASYNC), v -> v >= 0.9));
+      }
     }
     ScenarioResult idle = byName.get(IdleScenario.NAME);
     if (idle != null) {

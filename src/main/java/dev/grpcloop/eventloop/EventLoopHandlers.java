@@ -2,17 +2,12 @@ package dev.grpcloop.eventloop;
 
 import dev.grpcloop.adapter.BlockingServerCalls;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.netty.shaded.io.netty.channel.IoHandlerFactory;
 import io.grpc.netty.shaded.io.netty.channel.ServerChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -92,18 +87,14 @@ public final class EventLoopHandlers implements AutoCloseable {
   private static final ThreadFactory ORDINARY = Thread.ofVirtual().name(HANDLER_NAME).factory();
 
   /** Null in the fall-back mode. */
-  private final LoopGroup loops;
-  private final GroupState group;
-  private final Watchdog watchdog;
+  private final Loops loops;
   private final ThreadFactory threads;
   /** close() was called: a second call does nothing. */
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private EventLoopHandlers(LoopGroup loops, GroupState group, Watchdog watchdog) {
+  private EventLoopHandlers(Loops loops) {
     this.loops = loops;
-    this.group = group;
-    this.watchdog = watchdog;
-    this.threads = group == null ? ORDINARY : this::newThread;
+    this.threads = loops == null ? ORDINARY : this::newThread;
   }
 
   /** Configures {@code builder} for handlers on its event loops, with the default options. */
@@ -127,19 +118,14 @@ public final class EventLoopHandlers implements AutoCloseable {
       logger.log(Level.WARNING, "grpc-loop: handler threads stay off the event loops (ordinary"
           + " virtual threads): the JDK refused a virtual-thread scheduler (" + e
           + "); run the JVM with --add-opens java.base/java.lang=ALL-UNNAMED");
-      return new EventLoopHandlers(null, null, null);
+      return new EventLoopHandlers(null);
     }
-    GroupState group = new GroupState(found, options.timeSlice.toNanos());
-    boolean epoll = Epoll.isAvailable();
-    IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    Loops loops = Loops.start(found, options.loops, options.timeSlice);
     Class<? extends ServerChannel> channel =
-        epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-    LoopGroup loops = new LoopGroup(options.loops, factory, group);
-    Watchdog watchdog = new Watchdog(group);
-    watchdog.start();
+        loops.epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     // One group accepts and serves: the only platform threads in the transport are carriers.
-    builder.bossEventLoopGroup(loops).workerEventLoopGroup(loops).channelType(channel);
-    return new EventLoopHandlers(loops, group, watchdog);
+    builder.bossEventLoopGroup(loops.netty).workerEventLoopGroup(loops.netty).channelType(channel);
+    return new EventLoopHandlers(loops);
   }
 
   /**
@@ -160,12 +146,12 @@ public final class EventLoopHandlers implements AutoCloseable {
 
   /** Whether handlers run on the event loops: false if the JDK refused and this fell back. */
   public boolean handlersOnEventLoops() {
-    return group != null;
+    return loops != null;
   }
 
   private Thread newThread(Runnable task) {
     Loop loop = Loop.current();
-    if (loop == null || loop.group() != group || loop.isClosed()) {
+    if (loop == null || loop.group() != loops.group || loop.isClosed()) {
       return ORDINARY.newThread(task);
     }
     return loop.newHandlerThread(HANDLER_NAME, task);
@@ -181,40 +167,19 @@ public final class EventLoopHandlers implements AutoCloseable {
    */
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true) || loops == null) {
-      return;
-    }
-    boolean interrupted = false;
-    try {
-      loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
-      for (Loop loop : group.loops) {
-        if (!loop.awaitCarrierExit(10_000)) {
-          logger.warning("grpc-loop: the carrier of event loop " + loop.index
-              + " did not exit within 10 s of close");
-        }
-      }
-    } catch (InterruptedException e) {
-      interrupted = true;
-    } finally {
-      try {
-        watchdog.stop();
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
+    if (closed.compareAndSet(false, true) && loops != null) {
+      loops.close();
     }
   }
 
   /** Handlers the watchdog moved off their loop so far (computing, or stuck on a carrier). */
   long handlersMovedOff() {
-    return group == null ? 0 : group.handlersMovedOff.sum();
+    return loops == null ? 0 : loops.group.handlersMovedOff.sum();
   }
 
   /** Carriers the watchdog replaced so far. */
   long carriersReplaced() {
-    return group == null ? 0 : group.carriersReplaced.sum();
+    return loops == null ? 0 : loops.group.carriersReplaced.sum();
   }
 
   /** The options of this mode. Immutable. */
@@ -246,10 +211,7 @@ public final class EventLoopHandlers implements AutoCloseable {
      * native code).
      */
     public Options withTimeSlice(Duration timeSlice) {
-      if (timeSlice.compareTo(Duration.ofMillis(1)) < 0) {
-        throw new IllegalArgumentException("the time slice must be at least 1 ms: " + timeSlice);
-      }
-      return new Options(loops, timeSlice);
+      return new Options(loops, Loops.checkTimeSlice(timeSlice));
     }
 
     public int loops() {
