@@ -3,8 +3,9 @@ package dev.grpcloop.eventloop;
 import java.util.concurrent.Executor;
 
 /**
- * The scheduler of one handler's virtual thread: its continuations go to its {@link Loop}, until
- * the handler is moved off the loop, after which they go to the JDK's default scheduler.
+ * The scheduler of one handler's virtual thread (or a client's caller's: {@link EventLoopCallers}):
+ * its continuations go to its {@link Loop}, until the handler is moved off the loop, after which
+ * they go to the JDK's default scheduler.
  *
  * <p>One per thread, because a virtual thread that another virtual thread starts without a
  * scheduler of its own inherits its parent's: a thread the handler starts (or a library it calls

@@ -18,7 +18,8 @@ import java.util.logging.Logger;
 /**
  * One event loop whose platform thread, the carrier, runs nothing but virtual-thread
  * continuations: those of the loop's I/O thread, a virtual thread that drives Netty's {@link
- * ManualIoEventLoop}, and those of the handler threads born on this loop.
+ * ManualIoEventLoop}, and those of the threads born on this loop: a server's handlers, a client's
+ * callers (both "handlers" below).
  *
  * <p>Why: a platform thread that runs Netty and grpc code directly can block on a monitor (the
  * JDK's {@code Cleaner.add}, for every unpooled direct buffer) that the JDK has meanwhile handed to
