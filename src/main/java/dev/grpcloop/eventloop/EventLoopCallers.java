@@ -45,7 +45,7 @@ import java.util.logging.Logger;
  * runs nothing else, so no deadlock by construction; a caller that blocks (on anything) lets the
  * loop's other calls flow; one that computes for a time slice or pins its carrier is moved off the
  * loop or gets the carrier replaced; threads a caller starts run on the JDK's default scheduler;
- * callers outlive the loop. The same flag, {@code --add-opens java.base/java.lang=ALL-UNNAMED};
+ * callers outlive the loop (but the channel does not: close it first). The same flag, {@code --add-opens java.base/java.lang=ALL-UNNAMED};
  * without it {@code configure} logs one WARNING line and the callers are ordinary virtual threads
  * on grpc's own event loops ({@link #callersOnEventLoop} tells which).
  *
@@ -54,7 +54,7 @@ import java.util.logging.Logger;
  * callers of its own) for each core's worth of traffic.
  */
 public final class EventLoopCallers implements AutoCloseable {
-  private static final Logger logger = Logger.getLogger(EventLoopHandlers.class.getName());
+  private static final Logger logger = Logger.getLogger(EventLoopCallers.class.getName());
 
   private static final String CALLER_NAME = "grpc-loop-caller";
 
@@ -132,11 +132,14 @@ public final class EventLoopCallers implements AutoCloseable {
   }
 
   /**
-   * Ends the event loop, after the channel has terminated ({@code channel.shutdown()} or {@code
-   * shutdownNow()}, then {@code awaitTermination()}); closed earlier, the channel's connections
-   * close and its calls fail, and callers still running go on as ordinary virtual threads. Waits up
-   * to ten seconds for the loop's carrier to exit. Calling it again does nothing; call it from
-   * outside the loop.
+   * Ends the event loop. Call it only after the channel has terminated ({@code channel.shutdown()}
+   * or {@code shutdownNow()}, then {@code awaitTermination()}): the channel's connections, its
+   * reconnects and its deadline timers all run on this loop, and a closed loop takes their tasks
+   * and never runs them. Closed earlier, calls already on a connection fail ({@code
+   * UNAVAILABLE}), but a call started later, or waiting for a connection, waits until {@code
+   * channel.shutdownNow()} (its deadline never fires), and the channel may never terminate.
+   * Callers still running go on as ordinary virtual threads. Waits up to ten seconds for the loop
+   * to end and ten more for its carrier to exit. Calling it again does nothing.
    */
   @Override
   public void close() {

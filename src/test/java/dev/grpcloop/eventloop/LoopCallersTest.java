@@ -20,12 +20,16 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -64,7 +68,7 @@ class LoopCallersTest {
   }
 
   private void connect(NettyChannelBuilder builder,
-      java.util.function.Function<NettyChannelBuilder, EventLoopCallers> configure) {
+      Function<NettyChannelBuilder, EventLoopCallers> configure) {
     callers = configure.apply(builder);
     channel = builder.build();
   }
@@ -146,6 +150,28 @@ class LoopCallersTest {
   }
 
   @Test
+  void aHundredCallersShareTheLoop() throws Exception {
+    List<CompletableFuture<Queue<String>>> results = new ArrayList<>();
+    for (int c = 0; c < 100; c++) {
+      CompletableFuture<Queue<String>> result = new CompletableFuture<>();
+      results.add(result);
+      callers.start(() -> {
+        try (ClientStream<Message, Message> stream = open()) {
+          result.complete(pingPong(stream, 20));
+        } catch (Throwable t) {
+          result.completeExceptionally(t);
+        }
+      });
+    }
+    for (CompletableFuture<Queue<String>> result : results) {
+      assertThat(result.get(PATIENCE_MS, TimeUnit.MILLISECONDS))
+          .hasSize(20)
+          .allSatisfy(c -> assertThat(c).isEqualTo("grpc-loop-carrier-0"));
+    }
+    assertThat(callers.callersMovedOff()).isZero();
+  }
+
+  @Test
   void aBlockedCallerLetsTheLoopsOtherCallsFlow() throws Exception {
     CountDownLatch released = new CountDownLatch(1);
     CompletableFuture<String> blocked = new CompletableFuture<>();
@@ -173,7 +199,7 @@ class LoopCallersTest {
   void aComputingCallerMovesOffAndTheLoopsOtherCallsFlow() throws Exception {
     CountDownLatch spinning = new CountDownLatch(1);
     CompletableFuture<Long> spun = new CompletableFuture<>();
-    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicBoolean done = new AtomicBoolean();
     callers.start(() -> {
       spinning.countDown();
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PATIENCE_MS);
@@ -288,8 +314,9 @@ class LoopCallersTest {
   @Test
   void refusedHookLogsOneLineAndCallersAreOrdinaryVirtualThreads() throws Exception {
     channel.shutdownNow();
+    assertThat(channel.awaitTermination(PATIENCE_MS, TimeUnit.MILLISECONDS)).isTrue();
     callers.close();
-    Logger logger = Logger.getLogger(EventLoopHandlers.class.getName());
+    Logger logger = Logger.getLogger(EventLoopCallers.class.getName());
     Queue<LogRecord> records = new ConcurrentLinkedQueue<>();
     Handler capture = new Handler() {
       @Override
