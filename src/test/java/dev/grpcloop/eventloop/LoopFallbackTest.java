@@ -2,19 +2,15 @@ package dev.grpcloop.eventloop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.grpcloop.LogCapture;
 import dev.grpcloop.adapter.ClientStream;
 import dev.grpcloop.echo.proto.Message;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -28,45 +24,27 @@ class LoopFallbackTest {
 
   @Test
   void refusedHookLogsOneLineAndHandlersRunOnOrdinaryVirtualThreads() throws Exception {
-    Logger logger = Logger.getLogger(EventLoopHandlers.class.getName());
-    Queue<LogRecord> records = new ConcurrentLinkedQueue<>();
-    Handler capture = new Handler() {
-      @Override
-      public void publish(LogRecord record) {
-        records.add(record);
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    logger.addHandler(capture);
-    logger.setUseParentHandlers(false);
-    try (LoopServer server = LoopServer.start(
-        b -> EventLoopHandlers.configure(b, EventLoopHandlers.Options.DEFAULT, () -> {
-          throw new UnsupportedOperationException("no custom schedulers in this test");
-        }),
-        stream -> {
-          stream.recv();
-          stream.send(LoopServer.message(LoopServer.carrierName(Thread.currentThread())));
-        })) {
+    try (LogCapture log = new LogCapture(EventLoopHandlers.class.getName());
+        LoopServer server = LoopServer.start(
+            b -> EventLoopHandlers.configure(b, EventLoopHandlers.Options.DEFAULT, () -> {
+              throw new UnsupportedOperationException("no custom schedulers in this test");
+            }),
+            stream -> {
+              stream.recv();
+              stream.send(LoopServer.message(LoopServer.carrierName(Thread.currentThread())));
+            })) {
       assertThat(server.loops.handlersOnEventLoops()).isFalse();
       try (ClientStream<Message, Message> stream = LoopServer.open(server.connect())) {
         assertThat(LoopServer.ask(stream, "where")).startsWith("ForkJoinPool");
       }
-    } finally {
-      logger.removeHandler(capture);
-      logger.setUseParentHandlers(true);
+      assertThat(log.records()).singleElement().satisfies(record -> {
+        assertThat(record.getLevel()).isEqualTo(Level.WARNING);
+        assertThat(record.getMessage())
+            .contains("ordinary virtual threads")
+            .contains("no custom schedulers in this test")
+            .contains("--add-opens java.base/java.lang=ALL-UNNAMED");
+      });
     }
-    assertThat(records).hasSize(1);
-    LogRecord record = records.peek();
-    assertThat(record.getLevel()).isEqualTo(Level.WARNING);
-    assertThat(record.getMessage())
-        .contains("ordinary virtual threads")
-        .contains("no custom schedulers in this test")
-        .contains("--add-opens java.base/java.lang=ALL-UNNAMED");
     assertThat(LoopServer.liveLoopThreads()).isEmpty();
   }
 

@@ -2,6 +2,7 @@ package dev.grpcloop.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.grpcloop.LogCapture;
 import dev.grpcloop.adapter.BlockingClientCalls;
 import dev.grpcloop.adapter.ClientStream;
 import dev.grpcloop.adapter.ServerStream;

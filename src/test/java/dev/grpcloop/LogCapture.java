@@ -1,5 +1,6 @@
-package dev.grpcloop.hardening;
+package dev.grpcloop;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -13,7 +14,7 @@ import java.util.logging.Logger;
  * Collects the warnings that grpc and the adapter log while a test runs, so that the test can
  * assert there were none it did not expect (an exception in a grpc callback is only logged).
  */
-final class LogCapture extends Handler implements AutoCloseable {
+public final class LogCapture extends Handler implements AutoCloseable {
   private final Queue<LogRecord> records = new ConcurrentLinkedQueue<>();
   private final List<Logger> loggers;
 
@@ -21,10 +22,10 @@ final class LogCapture extends Handler implements AutoCloseable {
    * Starts collecting WARNING and above from the named loggers and their children, instead of
    * printing them: a stress test's thousands of planned failures would flood the console.
    */
-  LogCapture(String... loggerNames) {
+  public LogCapture(String... loggerNames) {
     setLevel(Level.WARNING);
     // Held here: java.util.logging keeps loggers weakly, and would drop the handler with them.
-    loggers = java.util.Arrays.stream(loggerNames).map(Logger::getLogger).toList();
+    loggers = Arrays.stream(loggerNames).map(Logger::getLogger).toList();
     for (Logger logger : loggers) {
       logger.addHandler(this);
       logger.setUseParentHandlers(false);
@@ -38,8 +39,13 @@ final class LogCapture extends Handler implements AutoCloseable {
     }
   }
 
+  /** The records collected so far, in order. */
+  public List<LogRecord> records() {
+    return List.copyOf(records);
+  }
+
   /** The records collected, less those {@code expected} accepts, as readable lines. */
-  List<String> unexpected(Predicate<LogRecord> expected) {
+  public List<String> unexpected(Predicate<LogRecord> expected) {
     return records.stream()
         .filter(expected.negate())
         .map(r -> r.getLevel() + " " + r.getLoggerName() + ": " + r.getMessage()
