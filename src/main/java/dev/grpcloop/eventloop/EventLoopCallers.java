@@ -45,9 +45,10 @@ import java.util.logging.Logger;
  * runs nothing else, so no deadlock by construction; a caller that blocks (on anything) lets the
  * loop's other calls flow; one that computes for a time slice or pins its carrier is moved off the
  * loop or gets the carrier replaced; threads a caller starts run on the JDK's default scheduler;
- * callers outlive the loop (but the channel does not: close it first). The same flag, {@code --add-opens java.base/java.lang=ALL-UNNAMED};
- * without it {@code configure} logs one WARNING line and the callers are ordinary virtual threads
- * on grpc's own event loops ({@link #callersOnEventLoop} tells which).
+ * callers outlive the loop (but the channel does not: close it first). The same flag, {@code
+ * --add-opens java.base/java.lang=ALL-UNNAMED}; without it {@code configure} logs one WARNING line
+ * and the callers are ordinary virtual threads on grpc's own event loops ({@link
+ * #callersOnEventLoop} tells which).
  *
  * <p>Limits: one loop, so all of the channel's I/O and all its callers' work share one core; use
  * it for a channel whose callers wait more than they compute, and a channel of its own (with
@@ -134,12 +135,12 @@ public final class EventLoopCallers implements AutoCloseable {
   /**
    * Ends the event loop. Call it only after the channel has terminated ({@code channel.shutdown()}
    * or {@code shutdownNow()}, then {@code awaitTermination()}): the channel's connections, its
-   * reconnects and its deadline timers all run on this loop, and a closed loop takes their tasks
-   * and never runs them. Closed earlier, calls already on a connection fail ({@code
-   * UNAVAILABLE}), but a call started later, or waiting for a connection, waits until {@code
-   * channel.shutdownNow()} (its deadline never fires), and the channel may never terminate.
-   * Callers still running go on as ordinary virtual threads. Waits up to ten seconds for the loop
-   * to end and ten more for its carrier to exit. Calling it again does nothing.
+   * reconnects and its deadline timers all run on this loop. Closed earlier, the channel is
+   * broken, as by Netty's own loops shut down before their channel: calls on a connection fail
+   * ({@code UNAVAILABLE}), and so does every call started later ({@code INTERNAL}, its cause a
+   * {@code RejectedExecutionException} that says the loop was closed first); the channel can
+   * still be shut down. Callers still running go on as ordinary virtual threads. Waits up to ten seconds
+   * for the loop to end and ten more for its carrier to exit. Calling it again does nothing.
    */
   @Override
   public void close() {

@@ -50,12 +50,14 @@ final class Loops {
 
   /**
    * Ends the loops, waits up to ten seconds for their carriers to exit, and stops the watchdog.
-   * Threads still born on the loops run on as ordinary virtual threads. Call it once, from outside
-   * the loops.
+   * Work given to the group from the start of close on is refused ({@link
+   * LoopGroup#refuseNewWork}). Threads still born on the loops run on as ordinary virtual threads.
+   * Call it once, from outside the loops.
    */
   void close() {
     boolean interrupted = false;
     try {
+      netty.refuseNewWork();
       netty.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
       for (Loop loop : group.loops) {
         if (!loop.awaitCarrierExit(10_000)) {

@@ -28,6 +28,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -314,6 +315,45 @@ class LoopCallersTest {
     // A caller made after close is an ordinary virtual thread too.
     assertThat(onCaller(() -> LoopServer.carrierName(Thread.currentThread())))
         .startsWith("ForkJoinPool");
+  }
+
+  /**
+   * Closing the callers before the channel is the wrong order, but it must not make a call wait
+   * for ever: with the loop gone, a call started afterwards fails at once, as on Netty's own loops
+   * after their shutdown, and the channel can still terminate.
+   */
+  @Test
+  void aCallStartedAfterAnEarlyCloseFailsInsteadOfWaiting() throws Exception {
+    assertThat(onCaller(() -> {
+      try (ClientStream<Message, Message> stream = open()) {
+        return LoopServer.ask(stream, "connected");
+      }
+    })).isEqualTo("connected");
+    callers.close();
+
+    // grpc's channel fails its calls once an executor it relies on refuses a task (here the
+    // group's, for the reconnect's backoff or the deadline's timer): INTERNAL, with the refusal,
+    // which says why, as the cause. The channel still terminates: stop() checks it.
+    Status status = statusAfterEarlyClose(
+        CallOptions.DEFAULT.withDeadlineAfter(200, TimeUnit.MILLISECONDS));
+    assertThat(status.getCode()).isEqualTo(Status.Code.INTERNAL);
+    assertThat(status.getCause()).isInstanceOf(RejectedExecutionException.class)
+        .hasMessageContaining("the event loops were closed before");
+  }
+
+  /** Starts a call on a new thread, and returns the status it ends with, which must come. */
+  private Status statusAfterEarlyClose(CallOptions options) throws Exception {
+    CompletableFuture<Status> status = new CompletableFuture<>();
+    Thread.ofVirtual().start(() -> {
+      try (ClientStream<Message, Message> stream = BlockingClientCalls.bidiStreaming(channel,
+          EchoServiceGrpc.getEchoStreamMethod(), options, new Metadata())) {
+        stream.send(LoopServer.message("after close"));
+        status.complete(statusOf(stream::recv));
+      } catch (Throwable t) {
+        status.completeExceptionally(t);
+      }
+    });
+    return status.get(PATIENCE_MS, TimeUnit.MILLISECONDS);
   }
 
   @Test
