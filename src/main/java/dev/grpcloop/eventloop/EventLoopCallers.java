@@ -135,12 +135,13 @@ public final class EventLoopCallers implements AutoCloseable {
   /**
    * Ends the event loop. Call it only after the channel has terminated ({@code channel.shutdown()}
    * or {@code shutdownNow()}, then {@code awaitTermination()}): the channel's connections, its
-   * reconnects and its deadline timers all run on this loop. Closed earlier, the channel is
-   * broken, as by Netty's own loops shut down before their channel: calls on a connection fail
-   * ({@code UNAVAILABLE}), and so does every call started later ({@code INTERNAL}, its cause a
-   * {@code RejectedExecutionException} that says the loop was closed first); the channel can
-   * still be shut down. Callers still running go on as ordinary virtual threads. Waits up to ten seconds
-   * for the loop to end and ten more for its carrier to exit. Calling it again does nothing.
+   * reconnects and its deadline timers all run on this loop. Closed earlier, the channel can no
+   * longer connect: calls on a connection fail ({@code UNAVAILABLE}), and so do calls started
+   * later, as when a server cannot be reached ({@code UNAVAILABLE}, the cause saying that the
+   * loop was closed first; a wait-for-ready call waits for its deadline, which still fires); the
+   * channel can still be shut down. Callers still running go on as ordinary virtual threads.
+   * Waits up to ten seconds for the loop to end and ten more for its carrier to exit. Calling it
+   * again does nothing.
    */
   @Override
   public void close() {

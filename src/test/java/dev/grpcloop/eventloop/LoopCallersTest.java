@@ -28,7 +28,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -319,8 +318,8 @@ class LoopCallersTest {
 
   /**
    * Closing the callers before the channel is the wrong order, but it must not make a call wait
-   * for ever: with the loop gone, a call started afterwards fails at once, as on Netty's own loops
-   * after their shutdown, and the channel can still terminate.
+   * for ever: with the loop gone, a call started afterwards fails as if the server could not be
+   * reached, its deadline still fires, and the channel can still terminate.
    */
   @Test
   void aCallStartedAfterAnEarlyCloseFailsInsteadOfWaiting() throws Exception {
@@ -331,14 +330,15 @@ class LoopCallersTest {
     })).isEqualTo("connected");
     callers.close();
 
-    // grpc's channel fails its calls once an executor it relies on refuses a task (here the
-    // group's, for the reconnect's backoff or the deadline's timer): INTERNAL, with the refusal,
-    // which says why, as the cause. The channel still terminates: stop() checks it.
-    Status status = statusAfterEarlyClose(
-        CallOptions.DEFAULT.withDeadlineAfter(200, TimeUnit.MILLISECONDS));
-    assertThat(status.getCode()).isEqualTo(Status.Code.INTERNAL);
-    assertThat(status.getCause()).isInstanceOf(RejectedExecutionException.class)
-        .hasMessageContaining("the event loops were closed before");
+    // The channel can no longer connect: a call fails as when the server cannot be reached,
+    // with the reason as the cause; one that waits for the channel to be ready waits until its
+    // deadline, which still fires. The channel still terminates: stop() checks it.
+    Status failFast = statusAfterEarlyClose(CallOptions.DEFAULT);
+    assertThat(failFast.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(failFast.getCause()).hasMessageContaining("the event loops were closed before");
+    Status waitForReady = statusAfterEarlyClose(CallOptions.DEFAULT.withWaitForReady()
+        .withDeadlineAfter(200, TimeUnit.MILLISECONDS));
+    assertThat(waitForReady.getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
   }
 
   /** Starts a call on a new thread, and returns the status it ends with, which must come. */
