@@ -333,27 +333,53 @@ class LoopCallersTest {
     // The channel can no longer connect: a call fails as when the server cannot be reached,
     // with the reason as the cause; one that waits for the channel to be ready waits until its
     // deadline, which still fires. The channel still terminates: stop() checks it.
-    Status failFast = statusAfterEarlyClose(CallOptions.DEFAULT);
+    Status failFast = onCaller(() -> statusOfASilentCall(CallOptions.DEFAULT));
     assertThat(failFast.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(failFast.getCause()).hasMessageContaining("the event loops were closed before");
-    Status waitForReady = statusAfterEarlyClose(CallOptions.DEFAULT.withWaitForReady()
-        .withDeadlineAfter(200, TimeUnit.MILLISECONDS));
+    Status waitForReady = onCaller(() -> statusOfASilentCall(CallOptions.DEFAULT.withWaitForReady()
+        .withDeadlineAfter(200, TimeUnit.MILLISECONDS)));
     assertThat(waitForReady.getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
   }
 
-  /** Starts a call on a new thread, and returns the status it ends with, which must come. */
-  private Status statusAfterEarlyClose(CallOptions options) throws Exception {
-    CompletableFuture<Status> status = new CompletableFuture<>();
-    Thread.ofVirtual().start(() -> {
-      try (ClientStream<Message, Message> stream = BlockingClientCalls.bidiStreaming(channel,
-          EchoServiceGrpc.getEchoStreamMethod(), options, new Metadata())) {
-        stream.send(LoopServer.message("after close"));
-        status.complete(statusOf(stream::recv));
-      } catch (Throwable t) {
-        status.completeExceptionally(t);
-      }
-    });
-    return status.get(PATIENCE_MS, TimeUnit.MILLISECONDS);
+  /** Calls from several threads while an early close runs: each ends with a status, none throws. */
+  @Test
+  void callsRacingAnEarlyCloseEachEndWithAStatus() throws Exception {
+    CountDownLatch go = new CountDownLatch(1);
+    List<CompletableFuture<List<Status>>> threads = new ArrayList<>();
+    for (int t = 0; t < 6; t++) {
+      CompletableFuture<List<Status>> statuses = new CompletableFuture<>();
+      threads.add(statuses);
+      Thread.ofVirtual().start(() -> {
+        try {
+          go.await();
+          List<Status> mine = new ArrayList<>();
+          for (int i = 0; i < 5; i++) {
+            mine.add(statusOfASilentCall(
+                CallOptions.DEFAULT.withDeadlineAfter(300, TimeUnit.MILLISECONDS)));
+          }
+          statuses.complete(mine);
+        } catch (Throwable e) {
+          statuses.completeExceptionally(e);
+        }
+      });
+    }
+    go.countDown();
+    callers.close();
+    for (CompletableFuture<List<Status>> statuses : threads) {
+      assertThat(statuses.get(PATIENCE_MS, TimeUnit.MILLISECONDS)).hasSize(5);
+    }
+  }
+
+  /**
+   * Starts a call, sends what the server never answers, and returns the status the call ends
+   * with; fails if it answers, or if the call throws instead of ending.
+   */
+  private Status statusOfASilentCall(CallOptions options) throws Exception {
+    try (ClientStream<Message, Message> stream = BlockingClientCalls.bidiStreaming(channel,
+        EchoServiceGrpc.getEchoStreamMethod(), options, new Metadata())) {
+      stream.send(LoopServer.message("silent"));
+      return statusOf(stream::recv);
+    }
   }
 
   @Test

@@ -10,6 +10,7 @@ import io.grpc.ManagedChannel;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.InputStream;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,6 +69,13 @@ class LoopStallTest {
   void stop() throws Exception {
     release.countDown();
     CLASS_INIT_RELEASE.countDown();
+    if (fifo != null) {
+      // Opening a FIFO for reading and writing never blocks, and ends a reader's wait in open:
+      // a handler still pinned there (the test failed before it released it) lets go.
+      try (RandomAccessFile writer = new RandomAccessFile(fifo.toFile(), "rw")) {
+        writer.write(1);
+      }
+    }
     server.close();
     if (fifo != null) {
       Files.deleteIfExists(fifo);
