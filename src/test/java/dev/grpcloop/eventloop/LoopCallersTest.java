@@ -245,14 +245,8 @@ class LoopCallersTest {
 
   @Test
   void aDeadlineAndACancelEndTheCallersWaits() throws Exception {
-    Status deadline = onCaller(() -> {
-      try (ClientStream<Message, Message> stream = BlockingClientCalls.bidiStreaming(channel,
-          EchoServiceGrpc.getEchoStreamMethod(),
-          CallOptions.DEFAULT.withDeadlineAfter(200, TimeUnit.MILLISECONDS), new Metadata())) {
-        stream.send(LoopServer.message("silent"));
-        return statusOf(stream::recv);
-      }
-    });
+    Status deadline = onCaller(() -> statusOfASilentCall(
+        CallOptions.DEFAULT.withDeadlineAfter(200, TimeUnit.MILLISECONDS)));
     assertThat(deadline.getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
 
     CompletableFuture<ClientStream<Message, Message>> opened = new CompletableFuture<>();
