@@ -163,7 +163,8 @@ public final class EventLoopHandlers implements AutoCloseable {
    * connections, and grpc can then not complete its own shutdown ({@code awaitTermination} times
    * out: its transports' close listeners would have to run on the loops); the handlers still run
    * on as ordinary virtual threads, none is stranded. Waits up to ten seconds for the loops to
-   * end and ten more for each carrier to exit. Calling it again does nothing; call it from outside the loops.
+   * end and ten more for each carrier to exit. Calling it again does nothing; call it from outside
+   * the loops.
    */
   @Override
   public void close() {
