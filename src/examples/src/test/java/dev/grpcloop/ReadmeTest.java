@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class ReadmeTest {
-  private static final Path README = Path.of("README.md");
+  private static final Path README = Repository.path("README.md");
   private static final Pattern README_SNIPPET =
       Pattern.compile("<!-- snippet:([\\w-]+) -->\\n```java\\n(.*?)```", Pattern.DOTALL);
 
@@ -123,8 +123,10 @@ class ReadmeTest {
     Map<String, String> snippets = new LinkedHashMap<>();
     Pattern marked = Pattern.compile(
         "^[ \\t]*// snippet:([\\w-]+)\\n(.*?)^[ \\t]*// end-snippet", Pattern.DOTALL | Pattern.MULTILINE);
-    try (Stream<Path> files = Files.walk(Path.of("src"))) {
-      for (Path file : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+    Path sources = Repository.path("src");
+    try (Stream<Path> files = Files.walk(sources)) {
+      for (Path file : files.filter(p -> p.toString().endsWith(".java"))
+          .filter(p -> !isBuildOutput(sources.relativize(p))).toList()) {
         Matcher m = marked.matcher(Files.readString(file));
         while (m.find()) {
           String body = m.group(2).stripTrailing().stripIndent() + "\n";
@@ -134,5 +136,15 @@ class ReadmeTest {
       }
     }
     return snippets;
+  }
+
+  /** Whether {@code path} lies in a module's target/, where the build copies sources too. */
+  private static boolean isBuildOutput(Path path) {
+    for (Path name : path) {
+      if (name.toString().equals("target")) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -30,15 +30,15 @@ class CopyPathTest {
   void aNewProjectWithTheReadmesPomBuildsAndEveryKindAnswers() throws Exception {
     Path project = Files.createTempDirectory("copy-path");
     copyTree(Path.of("src/test/resources/copy-path"), project);
-    copyTree(Path.of("src/main/java/dev/grpcloop/adapter"),
+    copyTree(Repository.adapterSources(),
         project.resolve("src/main/java/dev/grpcloop/adapter"));
-    copyTree(Path.of("src/main/java/dev/grpcloop/generator"),
+    copyTree(Repository.generatorSources(),
         project.resolve("src/main/java/dev/grpcloop/generator"));
     Files.createDirectories(project.resolve("src/main/proto"));
-    Files.copy(Path.of("proto/numbers.proto"), project.resolve("src/main/proto/numbers.proto"));
+    Files.copy(Repository.path("proto/numbers.proto"), project.resolve("src/main/proto/numbers.proto"));
 
     Path classpath = project.resolve("classpath.txt");
-    Process build = java(new ProcessBuilder(Path.of("mvnw").toAbsolutePath().toString(), "-q",
+    Process build = java(new ProcessBuilder(Repository.path("mvnw").toString(), "-q",
         "-B", "-f", project.resolve("pom.xml").toString(), "compile",
         "dependency:build-classpath", "-Dmdep.outputFile=" + classpath))
         .redirectErrorStream(true).start();

@@ -3,6 +3,7 @@ package dev.grpcloop.generator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.DescriptorProtos.DescriptorProto;
+import dev.grpcloop.Repository;
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
 import com.google.protobuf.DescriptorProtos.FileOptions;
 import com.google.protobuf.DescriptorProtos.MessageOptions;
@@ -202,7 +203,7 @@ class LoopGeneratorTest {
   void theGeneratorNeedsNothingButProtobufJava() throws IOException {
     // The classpath of the build's protoc run holds more (this project's dependencies), but users
     // are told that the generator needs only protobuf-java: keep that true.
-    try (Stream<Path> sources = Files.list(Path.of("src/main/java/dev/grpcloop/generator"))) {
+    try (Stream<Path> sources = Files.list(Repository.generatorSources())) {
       for (Path source : sources.toList()) {
         for (String line : Files.readAllLines(source)) {
           if (line.startsWith("import ")) {

@@ -2,6 +2,7 @@ package dev.grpcloop.generator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.grpcloop.Repository;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class GeneratedCodeCompileTest {
-  private static final Path ADAPTER_SOURCES = Path.of("src/main/java/dev/grpcloop/adapter");
+  private static final Path ADAPTER_SOURCES = Repository.adapterSources();
 
   @Test
   void compilesWithoutWarningsAgainstTheAdapter() throws IOException {
