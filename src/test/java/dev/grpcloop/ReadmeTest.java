@@ -132,6 +132,20 @@ class ReadmeTest {
     assertThat(broken).as("relative links that do not resolve").isEmpty();
   }
 
+  @Test
+  void theReadmeIsAFrontDoorToEveryPage() throws IOException {
+    String readme = Files.readString(README);
+    assertThat(readme.lines().count()).as("lines in README.md").isLessThanOrEqualTo(300);
+    List<String> linked = relativeLinks(readme).stream()
+        .map(target -> target.replaceFirst("#.*", "")).toList();
+    for (Path page : pages()) {
+      if (!page.equals(README)) {
+        assertThat(linked).as("the README's links").contains(page.toString());
+      }
+    }
+    assertThat(linked).as("the README's links").containsAll(PAGES_ON_OTHER_BRANCHES);
+  }
+
   /** Why {@code target}, a relative link on {@code page}, does not resolve; null if it does. */
   private static String problemWith(Path page, String target) throws IOException {
     int hash = target.indexOf('#');
