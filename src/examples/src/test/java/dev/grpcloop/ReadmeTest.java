@@ -96,7 +96,8 @@ class ReadmeTest {
         checked.add(m.group(1));
       }
     }
-    assertThat(checked).contains("src/examples/src/test/resources/copy-path/pom.xml");
+    assertThat(checked).contains("src/examples/src/test/resources/user-project/depend-pom.xml",
+        "src/examples/src/test/resources/user-project/copy-pom.xml");
   }
 
   @Test

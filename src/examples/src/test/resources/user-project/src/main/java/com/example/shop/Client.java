@@ -1,0 +1,56 @@
+package com.example.shop;
+
+import com.example.shop.cart.CartLoop;
+import com.example.shop.cart.Item;
+import com.example.shop.common.Money;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+
+// snippet:user-project-client
+/** Calls each method of shop.cart.v1.Cart once. Usage: Client [PORT]. */
+public final class Client {
+  public static void main(String[] args) throws Exception {
+    String target = "localhost:" + (args.length > 0 ? args[0] : "50051");
+    ManagedChannel channel =
+        Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
+    CartLoop.Stub cart = CartLoop.newStub(channel);
+    Item tea = item("tea", 250, 3);
+    Item cake = item("cake", 400, 1);
+    try {
+      System.out.println("price: " + cart.price(tea).getCents());
+
+      try (var items = cart.unpack(tea)) {           // server-streaming: recv only
+        for (Item item; (item = items.recv()) != null; ) {
+          System.out.println("unpacked: " + item.getName());
+        }
+      }
+
+      try (var checkout = cart.checkout()) {         // client-streaming: send, then closeAndRecv
+        checkout.send(tea);
+        checkout.send(cake);
+        Money total = checkout.closeAndRecv();
+        System.out.println("total: " + total.getCents() + " " + total.getCurrency().getCode());
+      }
+
+      try (var running = cart.runningTotal()) {      // bidi: send and recv on two threads
+        running.startSender(() -> {
+          running.send(tea);
+          running.send(cake);
+        });
+        for (Money total; (total = running.recv()) != null; ) {
+          System.out.println("running total: " + total.getCents());
+        }
+      }
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  private static Item item(String name, long cents, int quantity) {
+    Money price = Money.newBuilder().setCents(cents)
+        .setCurrency(Money.Currency.newBuilder().setCode("EUR")).build();
+    return Item.newBuilder().setName(name).setUnitPrice(price).setQuantity(quantity).build();
+  }
+}
+// end-snippet
