@@ -6,6 +6,7 @@ import io.grpc.netty.shaded.io.netty.channel.ServerChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -126,6 +127,21 @@ public final class EventLoopHandlers implements AutoCloseable {
     // One group accepts and serves: the only platform threads in the transport are carriers.
     builder.bossEventLoopGroup(loops.netty).workerEventLoopGroup(loops.netty).channelType(channel);
     return new EventLoopHandlers(loops);
+  }
+
+  /**
+   * The JVM flags this mode needs that this JVM was started without, as written on the {@code
+   * java} command line: {@code --add-opens java.base/java.lang=ALL-UNNAMED} (or the module of
+   * this class, if it is in a named one), or none. With none missing {@link #configure} can still
+   * fall back, on a JDK that dropped the hooks. Any thread; does not block.
+   */
+  public static List<String> missingJvmFlags() {
+    Module self = EventLoopHandlers.class.getModule();
+    if (Thread.class.getModule().isOpen("java.lang", self)) {
+      return List.of();
+    }
+    return List.of("--add-opens java.base/java.lang="
+        + (self.isNamed() ? self.getName() : "ALL-UNNAMED"));
   }
 
   /**

@@ -21,6 +21,22 @@ class CommandLineTest {
   }
 
   @Test
+  void readsFlagsWithoutTakingTheNextArgumentAsTheirValue() {
+    CommandLine line = CommandLine.parse(
+        new String[] {"--event-loop", "a", "--port", "7"}, KNOWN, Set.of("--event-loop"));
+    assertThat(line.has("--event-loop")).isTrue();
+    assertThat(line.has("--help")).isFalse();
+    assertThat(line.operands()).containsExactly("a");
+    assertThat(line.port()).isEqualTo(7);
+    assertThatThrownBy(() -> CommandLine.parse(
+        new String[] {"--event-loop=yes"}, KNOWN, Set.of("--event-loop")))
+        .hasMessage("--event-loop takes no value");
+    assertThatThrownBy(() -> CommandLine.parse(
+        new String[] {"--event-lop"}, KNOWN, Set.of("--event-loop")))
+        .hasMessage("unknown option --event-lop; known: [--event-loop, --name, --port]");
+  }
+
+  @Test
   void fallsBackToDefaults() {
     CommandLine line = CommandLine.parse(new String[0], KNOWN);
     assertThat(line.port()).isEqualTo(ExampleServer.DEFAULT_PORT);

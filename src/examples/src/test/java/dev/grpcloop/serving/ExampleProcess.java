@@ -48,6 +48,11 @@ public final class ExampleProcess implements AutoCloseable {
         .start());
   }
 
+  /** Runs {@code command}, its stderr read as part of its output, interleaved by line. */
+  public static ExampleProcess startWithErrors(List<String> command) throws IOException {
+    return new ExampleProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+  }
+
   /**
    * The command that runs {@code main} with {@code args} on this test's JDK and class path, with
    * {@code jvmFlags} (system properties, say) before the class name.
@@ -97,6 +102,11 @@ public final class ExampleProcess implements AutoCloseable {
         return line;
       }
     }
+  }
+
+  /** The output lines {@link #awaitLine} has read so far, those it skipped too. */
+  public List<String> seenLines() {
+    return List.copyOf(seen);
   }
 
   /** Every output line until the process closes its output. */
