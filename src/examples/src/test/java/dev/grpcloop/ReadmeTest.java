@@ -42,7 +42,7 @@ class ReadmeTest {
    * while the file is missing, and checked like any other once it is there.
    */
   private static final Set<String> PAGES_ON_OTHER_BRANCHES =
-      Set.of("docs/testing.md", "docs/proxy.md");
+      Set.of("docs/proxy.md");
 
   @Test
   void everyJavaSnippetMatchesItsSource() throws IOException {
