@@ -106,6 +106,30 @@ class ClientCallModelTest {
     }
   }
 
+  /**
+   * A timed closeAndRecv that runs out leaves the call going, and the next one returns the
+   * response: one that had not come yet, and one the timed-out call had already received while it
+   * waited for the end.
+   */
+  @Test
+  void aTimedCloseAndRecvThatTimesOutCanBeCalledAgain() throws Exception {
+    Run run = new Run();
+    run.fake.listener.onHeaders(new Metadata());
+    assertThatThrownBy(() -> run.stream.closeAndRecv(1, TimeUnit.MILLISECONDS))
+        .as("before the response").isInstanceOf(TimeoutException.class);
+    assertThat(run.fake.halfCloses.get()).as("half-closed once").isEqualTo(1);
+
+    run.fake.listener.onMessage(msg(0));
+    assertThatThrownBy(() -> run.stream.closeAndRecv(1, TimeUnit.MILLISECONDS))
+        .as("after the response, before the end").isInstanceOf(TimeoutException.class);
+
+    run.fake.listener.onClose(Status.OK, new Metadata());
+    assertThat(run.stream.closeAndRecv(5, TimeUnit.SECONDS)).isEqualTo(msg(0));
+    assertThat(run.fake.halfCloses.get()).as("half-closed once").isEqualTo(1);
+    assertThat(run.fake.cancels.get()).isZero();
+    run.stream.close();
+  }
+
   /** close() interrupts a sender loop still running, but not when the sender itself calls it. */
   @Test
   void closeInterruptsARunningSenderButNotItself() throws Exception {
