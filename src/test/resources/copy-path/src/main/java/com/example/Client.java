@@ -1,5 +1,7 @@
 package com.example;
 
+import dev.grpcloop.adapter.ClientRecvStream;
+import dev.grpcloop.adapter.ClientSendStream;
 import dev.grpcloop.adapter.ClientStream;
 import dev.grpcloop.numbers.proto.Number;
 import dev.grpcloop.numbers.proto.NumbersLoop;
@@ -18,13 +20,13 @@ public final class Client {
     try {
       System.out.println("square: " + numbers.square(number(7)).getValue());
 
-      try (ClientStream<Number, Number> countdown = numbers.countdown(number(3))) {
+      try (ClientRecvStream<Number> countdown = numbers.countdown(number(3))) {
         for (Number n; (n = countdown.recv()) != null; ) {
           System.out.println("countdown: " + n.getValue());
         }
       }
 
-      try (ClientStream<Number, Number> sum = numbers.sum()) {
+      try (ClientSendStream<Number, Number> sum = numbers.sum()) {
         for (long i = 1; i <= 4; i++) {
           sum.send(number(i));
         }
