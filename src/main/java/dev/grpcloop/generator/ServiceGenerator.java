@@ -252,6 +252,15 @@ final class ServiceGenerator {
             + " io.grpc.StatusRuntimeException} ends it with that status and its trailers, any"
             + " other exception with {@code UNKNOWN}. A method not overridden answers {@code"
             + " UNIMPLEMENTED}.");
+    if (!rpcs.isEmpty()) {
+      doc.p("Mark each method you implement with {@code @Override}: the compiler's check that a"
+          + " method has its RPC's kind depends on it. Every method here has a default, so one"
+          + " whose parameter or return types are not its RPC's (a server-streaming handler"
+          + " written with a {@code ServerStream}, say) would compile as a method of its own"
+          + " and leave the RPC answering {@code UNIMPLEMENTED}; with {@code @Override}, javac"
+          + " rejects it (\"method does not override or implement a method from a"
+          + " supertype\").");
+    }
     w.javadoc(doc);
     deprecatedAnnotation(w);
     w.open("public interface Service");
@@ -330,7 +339,8 @@ final class ServiceGenerator {
     w.javadoc(new Doc()
         .p("A {@link Service} that is also an {@link io.grpc.BindableService}, for {@code"
             + " ServerBuilder.addService}: extend it and override the methods of the RPCs to"
-            + " serve."));
+            + (rpcs.isEmpty() ? " serve." : " serve, each with {@code @Override}, as {@link"
+                + " Service} says.")));
     deprecatedAnnotation(w);
     w.open("public abstract static class ImplBase implements Service, io.grpc.BindableService");
     w.javadoc(new Doc().p("This service, bound with {@link " + className
