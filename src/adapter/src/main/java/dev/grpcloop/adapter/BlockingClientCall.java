@@ -14,7 +14,8 @@ import java.util.concurrent.locks.Condition;
 
 /**
  * One client call seen as a blocking stream: grpc's {@link ClientCall} and its listener on one
- * side, the application's threads on the other. Callers see it as {@link ClientStream}.
+ * side, the application's threads on the other. Callers see it as the type of its kind: {@link
+ * ClientUnaryCall}, {@link ClientRecvStream}, {@link ClientSendStream} or {@link ClientStream}.
  *
  * <p>grpc runs the listener's callbacks on the application's threads parked in the call, or, when
  * none is, at once on its transport thread ({@link CallbackExecutor}): the call's executor is its
@@ -27,7 +28,7 @@ import java.util.concurrent.locks.Condition;
  * a client that only sends would never hear that the server has finished.
  */
 final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
-    implements ClientStream<ReqT, RespT> {
+    implements ClientStream<ReqT, RespT>, ClientUnaryCall<RespT> {
 
   private final ClientCall<ReqT, RespT> call;
 
@@ -45,6 +46,13 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
   /** The thread started by startSender, or null. */
   private Thread senderThread;
+
+  /**
+   * The one response, received by a closeAndRecv or response that then stopped waiting for the
+   * call's end (a timeout, an interrupt), kept for the next of them; null otherwise. The
+   * receiving thread's, under lock like every field (a misused second receiver must see it whole).
+   */
+  private RespT heldResponse;
 
   BlockingClientCall(Channel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options) {
     super(options.getOption(BlockingClientCalls.MAX_BUFFERED_BYTES), true, true);
@@ -130,14 +138,84 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
   @Override
   public RespT closeAndRecv() throws InterruptedException, StatusException {
     closeSend();
-    RespT response = recv();
-    if (response == null) {
-      throw Status.INTERNAL.withDescription("the server sent no response").asException();
+    return awaitOnlyResponse();
+  }
+
+  @Override
+  public RespT closeAndRecv(long timeout, TimeUnit unit)
+      throws InterruptedException, StatusException, TimeoutException {
+    closeSend();
+    return awaitOnlyResponse(Math.max(0, unit.toNanos(timeout)));
+  }
+
+  @Override
+  public RespT response() throws InterruptedException, StatusException {
+    return awaitOnlyResponse();
+  }
+
+  @Override
+  public RespT response(long timeout, TimeUnit unit)
+      throws InterruptedException, StatusException, TimeoutException {
+    return awaitOnlyResponse(Math.max(0, unit.toNanos(timeout)));
+  }
+
+  private RespT awaitOnlyResponse() throws InterruptedException, StatusException {
+    try {
+      return awaitOnlyResponse(NO_TIMEOUT);
+    } catch (TimeoutException impossible) {
+      throw new AssertionError(impossible);
     }
-    if (recv() != null) {
-      throw Status.INTERNAL.withDescription("the server sent more than one response").asException();
+  }
+
+  /**
+   * The call's one response, once the call has ended; waits at most {@code nanos} in all ({@link
+   * #NO_TIMEOUT}: no limit). A response received before the wait for the end stopped is kept for
+   * the next try.
+   */
+  private RespT awaitOnlyResponse(long nanos)
+      throws InterruptedException, StatusException, TimeoutException {
+    long start = System.nanoTime();
+    RespT response = takeHeldResponse();
+    if (response == null) {
+      response = awaitMessage(nanos);
+      if (response == null) {
+        throw Status.INTERNAL.withDescription("the server sent no response").asException();
+      }
+    }
+    long left = nanos == NO_TIMEOUT ? NO_TIMEOUT
+        : Math.max(0, nanos - (System.nanoTime() - start));
+    RespT more;
+    try {
+      more = awaitMessage(left);
+    } catch (TimeoutException | InterruptedException stoppedWaiting) {
+      holdResponse(response); // the call goes on: a retry must not take it for a missing one
+      throw stoppedWaiting;
+    }
+    if (more != null) {
+      throw Status.INTERNAL.withDescription("the server sent more than one response")
+          .asException();
     }
     return response;
+  }
+
+  private RespT takeHeldResponse() {
+    lock.lock();
+    try {
+      RespT response = heldResponse;
+      heldResponse = null;
+      return response;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void holdResponse(RespT response) {
+    lock.lock();
+    try {
+      heldResponse = response;
+    } finally {
+      lock.unlock();
+    }
   }
 
   @Override

@@ -8,9 +8,12 @@ import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.StatusException;
 
 /**
- * Starts client calls of the four RPC kinds in blocking style, on any {@link Channel}. The
- * streaming kinds return a {@link ClientStream} to use with try-with-resources; unary returns the
- * response.
+ * Starts client calls of the four RPC kinds in blocking style, on any {@link Channel}. Each kind
+ * returns the type that has only what the kind can do, to use with try-with-resources: a
+ * server-streaming call a {@link ClientRecvStream} (recv), a client-streaming call a {@link
+ * ClientSendStream} (send, then closeAndRecv), a bidirectional call a {@link ClientStream} (both,
+ * and closeSend). Unary returns the response, or, with {@link #unaryCall}, a {@link
+ * ClientUnaryCall} whose metadata can be read.
  *
  * <pre>{@code
  * try (ClientStream<Message, Message> stream =
@@ -50,9 +53,9 @@ public final class BlockingClientCalls {
   public static <ReqT, RespT> RespT unary(
       Channel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options, ReqT request)
       throws InterruptedException, StatusException {
-    try (ClientStream<ReqT, RespT> call =
+    try (ClientUnaryCall<RespT> call =
         unaryCall(channel, method, options, new Metadata(), request)) {
-      return call.closeAndRecv();
+      return call.response();
     }
   }
 
@@ -65,10 +68,10 @@ public final class BlockingClientCalls {
 
   /**
    * Starts a unary call with request headers, whose response headers and trailers can be read:
-   * {@link ClientStream#closeAndRecv} the response, then {@link ClientStream#headers} and {@link
-   * ClientStream#trailers}. Never blocks.
+   * {@link ClientUnaryCall#response} the response, then {@link ClientUnaryCall#headers} and {@link
+   * ClientUnaryCall#trailers}. Never blocks.
    */
-  public static <ReqT, RespT> ClientStream<ReqT, RespT> unaryCall(
+  public static <ReqT, RespT> ClientUnaryCall<RespT> unaryCall(
       Channel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options,
       Metadata headers, ReqT request) {
     return startSending(channel, method, MethodType.UNARY, options, headers, request);
@@ -76,37 +79,41 @@ public final class BlockingClientCalls {
 
   /**
    * Starts a server-streaming call: sends {@code request}, half-closes, and returns the stream to
-   * {@link ClientStream#recv} the responses from. Never blocks.
+   * {@link ClientRecvStream#recv} the responses from. Never blocks.
    */
-  public static <ReqT, RespT> ClientStream<ReqT, RespT> serverStreaming(
+  public static <ReqT, RespT> ClientRecvStream<RespT> serverStreaming(
       Channel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options,
       Metadata headers, ReqT request) {
     return startSending(channel, method, MethodType.SERVER_STREAMING, options, headers, request);
   }
 
   /** Starts a server-streaming call with default options and no headers; see above. */
-  public static <ReqT, RespT> ClientStream<ReqT, RespT> serverStreaming(
+  public static <ReqT, RespT> ClientRecvStream<RespT> serverStreaming(
       Channel channel, MethodDescriptor<ReqT, RespT> method, ReqT request) {
     return serverStreaming(channel, method, CallOptions.DEFAULT, new Metadata(), request);
   }
 
   /**
-   * Starts a client-streaming call: {@link ClientStream#send} the requests, then {@link
-   * ClientStream#closeAndRecv} the response. Never blocks.
+   * Starts a client-streaming call: {@link ClientSendStream#send} the requests, then {@link
+   * ClientSendStream#closeAndRecv} the response. Never blocks.
    */
-  public static <ReqT, RespT> ClientStream<ReqT, RespT> clientStreaming(
+  public static <ReqT, RespT> ClientSendStream<ReqT, RespT> clientStreaming(
       Channel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options,
       Metadata headers) {
     return start(channel, method, MethodType.CLIENT_STREAMING, options, headers);
   }
 
   /** Starts a client-streaming call with default options and no headers; see above. */
-  public static <ReqT, RespT> ClientStream<ReqT, RespT> clientStreaming(
+  public static <ReqT, RespT> ClientSendStream<ReqT, RespT> clientStreaming(
       Channel channel, MethodDescriptor<ReqT, RespT> method) {
     return clientStreaming(channel, method, CallOptions.DEFAULT, new Metadata());
   }
 
-  /** Starts a bidirectional-streaming call. Never blocks. */
+  /**
+   * Starts a bidirectional-streaming call: {@link ClientStream#send} requests and {@link
+   * ClientStream#recv} responses, in any order, and {@link ClientStream#closeSend} after the last
+   * request. Never blocks.
+   */
   public static <ReqT, RespT> ClientStream<ReqT, RespT> bidiStreaming(
       Channel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options,
       Metadata headers) {
@@ -119,7 +126,7 @@ public final class BlockingClientCalls {
     return bidiStreaming(channel, method, CallOptions.DEFAULT, new Metadata());
   }
 
-  private static <ReqT, RespT> ClientStream<ReqT, RespT> startSending(
+  private static <ReqT, RespT> BlockingClientCall<ReqT, RespT> startSending(
       Channel channel, MethodDescriptor<ReqT, RespT> method, MethodType kind,
       CallOptions options, Metadata headers, ReqT request) {
     if (request == null) {

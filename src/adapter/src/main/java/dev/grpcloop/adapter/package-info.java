@@ -24,8 +24,13 @@
  *
  * <h2>Client</h2>
  *
- * <p>{@link dev.grpcloop.adapter.BlockingClientCalls} starts calls of each kind; the streaming
- * kinds return a {@link dev.grpcloop.adapter.ClientStream}, used with try-with-resources.
+ * <p>{@link dev.grpcloop.adapter.BlockingClientCalls} starts calls of each kind, and each kind gets
+ * a type with only what it can do, used with try-with-resources: {@link
+ * dev.grpcloop.adapter.ClientRecvStream} for a server-streaming call (recv), {@link
+ * dev.grpcloop.adapter.ClientSendStream} for a client-streaming call (send, then closeAndRecv),
+ * {@link dev.grpcloop.adapter.ClientStream} for a bidirectional one (send, recv, closeSend), and
+ * {@link dev.grpcloop.adapter.ClientUnaryCall} for a unary call whose metadata is read; {@link
+ * dev.grpcloop.adapter.ClientCallScope} is what they share (headers, trailers, cancel, close).
  *
  * <h2>The concurrency contract</h2>
  *

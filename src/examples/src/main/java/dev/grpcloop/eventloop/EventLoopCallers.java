@@ -15,7 +15,7 @@ import java.util.logging.Logger;
  * The client side of the event-loop mode (opt-in): the threads that call a channel's methods run
  * on the one event loop that serves the channel's connections, so that a blocking client's round
  * trip costs no hand-off between OS threads. The loop wakes the caller waiting in {@code recv()}
- * (the adapter's {@code ClientStream} runs grpc's callbacks on that thread), and the caller's next
+ * (the adapter's client calls run grpc's callbacks on that thread), and the caller's next
  * {@code send()} reaches the loop on the same carrier. Enabled by one call when the channel is
  * built:
  *

@@ -1,5 +1,7 @@
 package dev.grpcloop.numbers;
 
+import dev.grpcloop.adapter.ClientRecvStream;
+import dev.grpcloop.adapter.ClientSendStream;
 import dev.grpcloop.adapter.ClientStream;
 import dev.grpcloop.numbers.proto.Number;
 import dev.grpcloop.numbers.proto.NumbersLoop;
@@ -86,7 +88,7 @@ public final class NumbersClient {
   static List<Long> countdown(NumbersLoop.Stub numbers, long from)
       throws InterruptedException, StatusException {
     List<Long> received = new ArrayList<>();
-    try (ClientStream<Number, Number> stream =
+    try (ClientRecvStream<Number> stream =
         numbers.countdown(Number.newBuilder().setValue(from).build())) {
       for (Number n; (n = stream.recv()) != null; ) { // null: the server finished, OK
         received.add(n.getValue());
@@ -99,7 +101,7 @@ public final class NumbersClient {
   // snippet:client-streaming-client
   static long sum(NumbersLoop.Stub numbers, List<Long> values)
       throws InterruptedException, StatusException {
-    try (ClientStream<Number, Number> stream = numbers.sum()) {
+    try (ClientSendStream<Number, Number> stream = numbers.sum()) {
       for (long n : values) {
         if (!stream.send(Number.newBuilder().setValue(n).build())) {
           break; // the call is over: closeAndRecv tells why

@@ -123,9 +123,9 @@ class BindingTest {
       return msg("re: " + request.getText());
     });
     try (TestServer server = TestServer.start(Transport.NETTY, TestMethods.service(handler));
-        ClientStream<Message, Message> call = BlockingClientCalls.unaryCall(server.channel(),
+        ClientUnaryCall<Message> call = BlockingClientCalls.unaryCall(server.channel(),
             UNARY, CallOptions.DEFAULT, new Metadata(), msg("hi"))) {
-      assertThat(call.closeAndRecv().getText()).isEqualTo("re: hi");
+      assertThat(call.response().getText()).isEqualTo("re: hi");
       assertThat(call.headers().get(RESPONSE_KEY)).isEqualTo("header");
       assertThat(call.trailers().get(TRAILER_KEY)).isEqualTo("trailer");
     }

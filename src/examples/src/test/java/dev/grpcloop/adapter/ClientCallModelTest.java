@@ -5,6 +5,7 @@ import static dev.grpcloop.adapter.TestMethods.UNARY;
 import static dev.grpcloop.adapter.TestMethods.msg;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.grpcloop.adapter.CallCore.State;
 import dev.grpcloop.echo.proto.Message;
@@ -103,6 +104,63 @@ class ClientCallModelTest {
       assertThat(outcome).as("closeAndRecv after %d responses", responses)
           .isEqualTo(responses == 1 ? msg(0) : Status.Code.INTERNAL);
       run.stream.close();
+    }
+  }
+
+  /**
+   * A timed closeAndRecv that runs out leaves the call going, and the next one returns the
+   * response: one that had not come yet, and one the timed-out call had already received while it
+   * waited for the end.
+   */
+  @Test
+  void aTimedCloseAndRecvThatTimesOutCanBeCalledAgain() throws Exception {
+    Run run = new Run();
+    run.fake.listener.onHeaders(new Metadata());
+    assertThatThrownBy(() -> run.stream.closeAndRecv(1, TimeUnit.MILLISECONDS))
+        .as("before the response").isInstanceOf(TimeoutException.class);
+    assertThat(run.fake.halfCloses.get()).as("half-closed once").isEqualTo(1);
+
+    run.fake.listener.onMessage(msg(0));
+    assertThatThrownBy(() -> run.stream.closeAndRecv(1, TimeUnit.MILLISECONDS))
+        .as("after the response, before the end").isInstanceOf(TimeoutException.class);
+
+    run.fake.listener.onClose(Status.OK, new Metadata());
+    assertThat(run.stream.closeAndRecv(5, TimeUnit.SECONDS)).isEqualTo(msg(0));
+    assertThat(run.fake.halfCloses.get()).as("half-closed once").isEqualTo(1);
+    assertThat(run.fake.cancels.get()).isZero();
+    run.stream.close();
+  }
+
+  /**
+   * A unary call's response(): the one response; a timed one that runs out can be called again,
+   * and a second response fails the call with INTERNAL as closeAndRecv does.
+   */
+  @Test
+  void aUnaryCallsResponseIsItsOneResponse() throws Exception {
+    FakeChannel channel = new FakeChannel();
+    try (ClientUnaryCall<Message> call = BlockingClientCalls.unaryCall(
+        channel, UNARY, CallOptions.DEFAULT, new Metadata(), msg("x"))) {
+      assertThat(channel.call.messages).containsExactly(msg("x"));
+      assertThat(channel.call.halfCloses.get()).isEqualTo(1);
+      channel.call.listener.onHeaders(new Metadata());
+      channel.call.listener.onMessage(msg(0));
+      assertThatThrownBy(() -> call.response(1, TimeUnit.MILLISECONDS))
+          .isInstanceOf(TimeoutException.class);
+      channel.call.listener.onClose(Status.OK, new Metadata());
+      assertThat(call.response()).isEqualTo(msg(0));
+      assertThatThrownBy(call::response).as("a second response()")
+          .isInstanceOf(IllegalStateException.class);
+    }
+
+    FakeChannel twice = new FakeChannel();
+    try (ClientUnaryCall<Message> call = BlockingClientCalls.unaryCall(
+        twice, UNARY, CallOptions.DEFAULT, new Metadata(), msg("x"))) {
+      twice.call.listener.onHeaders(new Metadata());
+      twice.call.listener.onMessage(msg(0));
+      twice.call.listener.onMessage(msg(1));
+      twice.call.listener.onClose(Status.OK, new Metadata());
+      assertThat(catchThrowableOfType(StatusException.class, call::response).getStatus()
+          .getDescription()).isEqualTo("the server sent more than one response");
     }
   }
 

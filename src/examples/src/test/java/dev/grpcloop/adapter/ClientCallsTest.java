@@ -119,7 +119,7 @@ class ClientCallsTest {
         }
       });
       await(started);
-      awaitWaitingIn(client, "closeAndRecv"); // where unary waits for its response
+      awaitWaitingIn(client, "response"); // where unary waits for its response
 
       client.interrupt();
 
@@ -141,7 +141,7 @@ class ClientCallsTest {
     }, threads.options());
 
     try (TestServer server = TestServer.start(transport, service(handler));
-        ClientStream<Message, Message> stream = BlockingClientCalls.serverStreaming(
+        ClientRecvStream<Message> stream = BlockingClientCalls.serverStreaming(
             server.channel(), SERVER_STREAMING, msg(String.valueOf(COUNT)))) {
       List<Integer> received = new ArrayList<>();
       for (Message m; (m = stream.recv()) != null; ) {
@@ -163,7 +163,7 @@ class ClientCallsTest {
     var handler = BlockingServerCalls.clientStreaming(CLIENT_STREAMING, TestMethods::countInOrder, threads.options());
 
     try (TestServer server = TestServer.start(transport, service(handler));
-        ClientStream<Message, Message> stream =
+        ClientSendStream<Message, Message> stream =
             BlockingClientCalls.clientStreaming(server.channel(), CLIENT_STREAMING)) {
       for (int i = 0; i < COUNT; i++) {
         assertThat(stream.send(msg(i))).isTrue();

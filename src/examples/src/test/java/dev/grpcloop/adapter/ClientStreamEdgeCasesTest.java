@@ -37,7 +37,7 @@ class ClientStreamEdgeCasesTest {
       return msg("answered");
     });
     try (TestServer server = TestServer.start(transport, service);
-        ClientStream<Message, Message> stream =
+        ClientSendStream<Message, Message> stream =
             BlockingClientCalls.clientStreaming(server.channel(), CLIENT_STREAMING)) {
       AtomicInteger sent = new AtomicInteger();
       CompletableFuture<Boolean> lastSend = new CompletableFuture<>();

@@ -115,7 +115,7 @@ class ClientStreamFlowTest {
     };
 
     try (TestServer server = TestServer.start(transport, service(handler));
-        ClientStream<Message, Message> stream = BlockingClientCalls.serverStreaming(
+        ClientRecvStream<Message> stream = BlockingClientCalls.serverStreaming(
             ClientInterceptors.intercept(server.channel(), countDeliveries), SERVER_STREAMING,
             msg("go"))) {
       assertThat(seq(stream.recv())).isZero();
@@ -147,7 +147,7 @@ class ClientStreamFlowTest {
     }, threads.options());
 
     try (TestServer server = TestServer.start(transport, service(handler));
-        ClientStream<Message, Message> stream =
+        ClientRecvStream<Message> stream =
             BlockingClientCalls.serverStreaming(server.channel(), SERVER_STREAMING, msg("go"))) {
       assertThat(stream.recv().getText()).isEqualTo("m0");
       // Wait for the end of the call: the error is known, two responses are still unread.

@@ -221,7 +221,7 @@ class InboundBoundTest {
     });
     try (CapturedLog log = new CapturedLog();
         TestServer server = TestServer.start(transport, service, deliveries, events);
-        ClientStream<Message, Message> stream =
+        ClientSendStream<Message, Message> stream =
             BlockingClientCalls.clientStreaming(server.channel(), CLIENT_STREAMING)) {
       for (int i = 0; i < total && stream.send(msg(i)); i++) {
         // small messages: none of these waits long

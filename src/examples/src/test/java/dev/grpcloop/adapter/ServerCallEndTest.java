@@ -109,7 +109,7 @@ class ServerCallEndTest {
     try (TestServer server = TestServer.start(transport, service, deliveries)) {
       for (int round = 0; round < rounds; round++) {
         int deliveredBefore = deliveries.delivered();
-        try (ClientStream<Message, Message> stream =
+        try (ClientSendStream<Message, Message> stream =
             BlockingClientCalls.clientStreaming(server.channel(), CLIENT_STREAMING)) {
           for (int i = 0; i < 3; i++) {
             stream.send(msg(i));

@@ -80,15 +80,19 @@ class ServerFlowControlTest {
 
     try (TestServer server =
             TestServer.start(transport, service(handler), deliveries);
-        ClientStream<Message, Message> stream =
+        ClientSendStream<Message, Message> stream =
             BlockingClientCalls.clientStreaming(server.channel(), CLIENT_STREAMING)) {
       AtomicInteger sent = new AtomicInteger();
-      Thread sender = stream.startSender(() -> {
-        for (int i = 0; i < BIG_COUNT; i++) {
-          if (!stream.send(big(i))) {
-            return;
+      Thread sender = Thread.ofVirtual().start(() -> {
+        try {
+          for (int i = 0; i < BIG_COUNT; i++) {
+            if (!stream.send(big(i))) {
+              return;
+            }
+            sent.incrementAndGet();
           }
-          sent.incrementAndGet();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt(); // stops short: closeAndRecv's count shows it
         }
       });
 
@@ -149,7 +153,7 @@ class ServerFlowControlTest {
     var handler = streamBigMessages(sent, allSent);
 
     try (TestServer server = TestServer.start(transport, service(handler));
-        ClientStream<Message, Message> stream = BlockingClientCalls.serverStreaming(
+        ClientRecvStream<Message> stream = BlockingClientCalls.serverStreaming(
             server.channel(), SERVER_STREAMING, msg("go"))) {
       awaitStuckIn(threads.awaitOnly(), "send", sent::get);
       assertThat(allSent.getCount()).isOne();

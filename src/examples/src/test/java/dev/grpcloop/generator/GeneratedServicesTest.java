@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.google.protobuf.Empty;
 import com.google.protobuf.Timestamp;
 import dev.grpcloop.adapter.BlockingServerCalls;
+import dev.grpcloop.adapter.ClientRecvStream;
+import dev.grpcloop.adapter.ClientSendStream;
 import dev.grpcloop.adapter.ClientStream;
 import dev.grpcloop.adapter.ServerCallScope;
 import dev.grpcloop.adapter.ServerRecvStream;
@@ -130,7 +132,7 @@ class GeneratedServicesTest {
 
     List<String> replies = new ArrayList<>();
     // snippet:generated-client
-    try (ClientStream<Request, Reply> call =
+    try (ClientRecvStream<Reply> call =
         stub.split(Request.newBuilder().setText("part").setCount(3).build())) {
       for (Reply reply = call.recv(); reply != null; reply = call.recv()) {
         replies.add(reply.getText() + " " + reply.getIndex());
@@ -152,7 +154,7 @@ class GeneratedServicesTest {
     Metadata headers = new Metadata();
     headers.put(X_TEST, "seen");
 
-    try (ClientStream<Request, Reply> call = KindsLoop.newStub(channel).split(request(""), headers)) {
+    try (ClientRecvStream<Reply> call = KindsLoop.newStub(channel).split(request(""), headers)) {
       assertThat(recvAll(call)).containsExactly("seen 0");
     }
   }
@@ -161,7 +163,7 @@ class GeneratedServicesTest {
   void clientStreamingSendsThenReceivesTheResponse() throws Exception {
     KindsLoop.Stub stub = KindsLoop.newStub(serve(KindsLoop.bindService(new Kinds())));
 
-    try (ClientStream<Request, Reply> call = stub.join()) {
+    try (ClientSendStream<Request, Reply> call = stub.join()) {
       for (String text : List.of("a", "b", "c")) {
         assertThat(call.send(request(text))).isTrue();
       }
@@ -205,7 +207,7 @@ class GeneratedServicesTest {
     Metadata headers = new Metadata();
     headers.put(X_TEST, "h");
 
-    try (ClientStream<Request, Reply> call = stub.join(headers)) {
+    try (ClientSendStream<Request, Reply> call = stub.join(headers)) {
       assertThat(call.closeAndRecv().getText()).isEqualTo("h");
     }
     try (ClientStream<Request, Reply> call = stub.echo(headers)) {
@@ -223,11 +225,11 @@ class GeneratedServicesTest {
     assertThat(unary.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
     assertThat(unary.getStatus().getDescription())
         .isEqualTo("Method looptest.kinds.Kinds/Unary is unimplemented");
-    try (ClientStream<Request, Reply> split = stub.split(request("x"))) {
+    try (ClientRecvStream<Reply> split = stub.split(request("x"))) {
       assertThat(catchThrowableOfType(StatusException.class, split::recv).getStatus().getCode())
           .isEqualTo(Status.Code.UNIMPLEMENTED);
     }
-    try (ClientStream<Request, Reply> join = stub.join()) {
+    try (ClientSendStream<Request, Reply> join = stub.join()) {
       assertThat(catchThrowableOfType(StatusException.class, join::closeAndRecv).getStatus()
           .getDescription()).isEqualTo("Method looptest.kinds.Kinds/Join is unimplemented");
     }
@@ -342,12 +344,12 @@ class GeneratedServicesTest {
     KeywordsLoop.Stub stub = KeywordsLoop.newStub(serve(KeywordsLoop.bindService(keywords)));
 
     assertThat(stub.import_(request("x")).getText()).isEqualTo("import x");
-    try (ClientStream<Request, Reply> call = stub.default_()) {
+    try (ClientSendStream<Request, Reply> call = stub.default_()) {
       call.send(request("a"));
       call.send(request("b"));
       assertThat(call.closeAndRecv().getIndex()).isEqualTo(2);
     }
-    try (ClientStream<Request, Reply> call = stub.new_(request("y"))) {
+    try (ClientRecvStream<Reply> call = stub.new_(request("y"))) {
       assertThat(recvAll(call)).containsExactly("new y 0");
     }
     try (ClientStream<Request, Reply> call = stub.doIt()) {
@@ -391,7 +393,7 @@ class GeneratedServicesTest {
     };
     ImportedLoop.Stub stub = ImportedLoop.newStub(serve(ImportedLoop.bindService(imported)));
 
-    try (ClientStream<Empty, Timestamp> ticks = stub.ticks(Empty.getDefaultInstance())) {
+    try (ClientRecvStream<Timestamp> ticks = stub.ticks(Empty.getDefaultInstance())) {
       assertThat(ticks.recv().getSeconds()).isEqualTo(1);
       assertThat(ticks.recv().getSeconds()).isEqualTo(2);
       assertThat(ticks.recv()).isNull();
@@ -404,7 +406,7 @@ class GeneratedServicesTest {
     }
     assertThat(stub.nearest(Common.Point.newBuilder().setX(3).setY(4).build()).getName())
         .isEqualTo("3,4");
-    try (ClientStream<Common.Point, Empty> count = stub.count()) {
+    try (ClientSendStream<Common.Point, Empty> count = stub.count()) {
       count.send(Common.Point.getDefaultInstance());
       assertThat(count.closeAndRecv()).isEqualTo(Empty.getDefaultInstance());
     }
@@ -473,7 +475,7 @@ class GeneratedServicesTest {
     return channel;
   }
 
-  private static List<String> recvAll(ClientStream<?, Reply> call) throws Exception {
+  private static List<String> recvAll(ClientRecvStream<Reply> call) throws Exception {
     List<String> texts = new ArrayList<>();
     for (Reply reply = call.recv(); reply != null; reply = call.recv()) {
       texts.add(reply.getText() + " " + reply.getIndex());

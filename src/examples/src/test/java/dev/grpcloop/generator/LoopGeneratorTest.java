@@ -65,7 +65,10 @@ class LoopGeneratorTest {
     assertThat(imports(source)).containsExactly(
         "dev.grpcloop.adapter.BlockingClientCalls",
         "dev.grpcloop.adapter.BlockingServerCalls",
+        "dev.grpcloop.adapter.ClientRecvStream",
+        "dev.grpcloop.adapter.ClientSendStream",
         "dev.grpcloop.adapter.ClientStream",
+        "dev.grpcloop.adapter.ClientUnaryCall",
         "dev.grpcloop.adapter.ServerCallScope",
         "dev.grpcloop.adapter.ServerRecvStream",
         "dev.grpcloop.adapter.ServerSendStream",
@@ -79,7 +82,10 @@ class LoopGeneratorTest {
     assertThat(imports(files.get(KINDS_LOOP))).containsExactly(
         "com.example.loop.BlockingClientCalls",
         "com.example.loop.BlockingServerCalls",
+        "com.example.loop.ClientRecvStream",
+        "com.example.loop.ClientSendStream",
         "com.example.loop.ClientStream",
+        "com.example.loop.ClientUnaryCall",
         "com.example.loop.ServerCallScope",
         "com.example.loop.ServerRecvStream",
         "com.example.loop.ServerSendStream",

@@ -2,6 +2,10 @@ package dev.grpcloop.numbers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.grpcloop.adapter.ClientRecvStream;
+import dev.grpcloop.adapter.ClientSendStream;
+import dev.grpcloop.adapter.ClientStream;
+import dev.grpcloop.numbers.proto.Number;
 import dev.grpcloop.numbers.proto.NumbersLoop;
 import dev.grpcloop.serving.ExampleClient;
 import dev.grpcloop.serving.ExampleServer;
@@ -15,6 +19,7 @@ import io.grpc.StatusException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -50,6 +55,39 @@ class NumbersTest {
     assertThat(NumbersClient.sum(numbers, List.of(1L, 2L, 3L, 4L))).isEqualTo(10);
     assertThat(NumbersClient.runningSum(numbers, List.of(1L, 2L, 3L)))
         .containsExactly(1L, 3L, 6L);
+  }
+
+  /** The README's four kinds at a glance: each client call's type has only what its kind can do. */
+  @Test
+  void theFourKindsAtAGlance() throws Exception {
+    List<Long> seen = new ArrayList<>();
+    // snippet:four-kinds-client
+    Number three = Number.newBuilder().setValue(3).build();
+
+    Number nine = numbers.square(three); // unary: the response
+
+    try (ClientRecvStream<Number> countdown = numbers.countdown(three)) { // recv only
+      for (Number n; (n = countdown.recv()) != null; ) {
+        seen.add(n.getValue());
+      }
+    }
+
+    try (ClientSendStream<Number, Number> sum = numbers.sum()) { // send, then closeAndRecv
+      sum.send(three);
+      sum.send(nine);
+      seen.add(sum.closeAndRecv().getValue());
+    }
+
+    try (ClientStream<Number, Number> running = numbers.runningSum()) { // send, recv, closeSend
+      running.send(three);
+      seen.add(running.recv().getValue());
+      running.closeSend();
+      assertThat(running.recv()).isNull(); // the server finished
+    }
+    // end-snippet
+
+    assertThat(nine.getValue()).isEqualTo(9);
+    assertThat(seen).containsExactly(3L, 2L, 1L, 0L, 12L, 3L);
   }
 
   @Test

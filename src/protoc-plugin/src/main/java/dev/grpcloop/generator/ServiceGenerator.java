@@ -29,22 +29,31 @@ final class ServiceGenerator {
   /** The simple names that the generated class uses for types other than the messages. */
   private static final Set<String> RESERVED_SIMPLE_NAMES = Set.of(
       "Service", "ImplBase", "Stub", "StubFactory",
-      "BlockingClientCalls", "BlockingServerCalls", "ClientStream", "ServerCallScope",
-      "ServerRecvStream", "ServerSendStream", "ServerStream");
+      "BlockingClientCalls", "BlockingServerCalls", "ClientRecvStream", "ClientSendStream",
+      "ClientStream", "ClientUnaryCall", "ServerCallScope", "ServerRecvStream",
+      "ServerSendStream", "ServerStream");
 
-  /** The four kinds of RPC. */
+  /** The four kinds of RPC, with the adapter's types that each side of a call gets. */
   enum Kind {
-    UNARY("unary", "unary"),
-    SERVER_STREAMING("server-streaming", "serverStreaming"),
-    CLIENT_STREAMING("client-streaming", "clientStreaming"),
-    BIDI_STREAMING("bidirectional-streaming", "bidiStreaming");
+    UNARY("unary", "unary", "ServerCallScope", "ClientUnaryCall"),
+    SERVER_STREAMING(
+        "server-streaming", "serverStreaming", "ServerSendStream", "ClientRecvStream"),
+    CLIENT_STREAMING(
+        "client-streaming", "clientStreaming", "ServerRecvStream", "ClientSendStream"),
+    BIDI_STREAMING("bidirectional-streaming", "bidiStreaming", "ServerStream", "ClientStream");
 
     final String description;
     final String adapterMethod;
+    /** The adapter's type that a handler of this kind gets. */
+    final String serverType;
+    /** The adapter's type of a client's call of this kind (unary: with metadata). */
+    final String clientType;
 
-    Kind(String description, String adapterMethod) {
+    Kind(String description, String adapterMethod, String serverType, String clientType) {
       this.description = description;
       this.adapterMethod = adapterMethod;
+      this.serverType = serverType;
+      this.clientType = clientType;
     }
 
     static Kind of(MethodDescriptorProto method) {
@@ -212,13 +221,8 @@ final class ServiceGenerator {
     types.add("BlockingServerCalls");
     for (Rpc rpc : rpcs) {
       types.add("BlockingClientCalls");
-      types.add("ClientStream");
-      types.add(switch (rpc.kind) {
-        case UNARY -> "ServerCallScope";
-        case SERVER_STREAMING -> "ServerSendStream";
-        case CLIENT_STREAMING -> "ServerRecvStream";
-        case BIDI_STREAMING -> "ServerStream";
-      });
+      types.add(rpc.kind.serverType);
+      types.add(rpc.kind.clientType);
     }
     return types;
   }
@@ -241,13 +245,23 @@ final class ServiceGenerator {
   }
 
   private void writeServiceInterface(SourceWriter w) {
-    w.javadoc(new Doc()
+    Doc doc = new Doc()
         .p("The server side of {@code " + fullServiceName + "}: one method per RPC, each called"
             + " on a thread of its own per call. Returning ends the call with {@code OK};"
             + " throwing a {@link io.grpc.StatusException} or {@link"
             + " io.grpc.StatusRuntimeException} ends it with that status and its trailers, any"
             + " other exception with {@code UNKNOWN}. A method not overridden answers {@code"
-            + " UNIMPLEMENTED}."));
+            + " UNIMPLEMENTED}.");
+    if (!rpcs.isEmpty()) {
+      doc.p("Mark each method you implement with {@code @Override}: the compiler's check that a"
+          + " method has its RPC's kind depends on it. Every method here has a default, so one"
+          + " whose parameter or return types are not its RPC's (a server-streaming handler"
+          + " written with a {@code ServerStream}, say) would compile as a method of its own"
+          + " and leave the RPC answering {@code UNIMPLEMENTED}; with {@code @Override}, javac"
+          + " rejects it (\"method does not override or implement a method from a"
+          + " supertype\").");
+    }
+    w.javadoc(doc);
     deprecatedAnnotation(w);
     w.open("public interface Service");
     boolean first = true;
@@ -325,7 +339,8 @@ final class ServiceGenerator {
     w.javadoc(new Doc()
         .p("A {@link Service} that is also an {@link io.grpc.BindableService}, for {@code"
             + " ServerBuilder.addService}: extend it and override the methods of the RPCs to"
-            + " serve."));
+            + (rpcs.isEmpty() ? " serve." : " serve, each with {@code @Override}, as {@link"
+                + " Service} says.")));
     deprecatedAnnotation(w);
     w.open("public abstract static class ImplBase implements Service, io.grpc.BindableService");
     w.javadoc(new Doc().p("This service, bound with {@link " + className
@@ -391,10 +406,14 @@ final class ServiceGenerator {
             + " deadline set with {@code withDeadlineAfter} is fixed when that method is called,"
             + " as with grpc-java's stubs: make such a copy per call.");
     if (!rpcs.isEmpty()) {
-      doc.p("A streaming method returns the call's {@link ClientStream} at once, without"
-          + " blocking; close it (try-with-resources) to release the call, which cancels it if"
-          + " it is still running. The adapter's own call options go in with {@code"
-          + " withOption}, such as {@link BlockingClientCalls#MAX_BUFFERED_BYTES}.");
+      doc.p("A streaming method returns its call at once, without blocking, typed by the RPC's"
+          + " kind as in grpc-go: a server-streaming call can only {@code recv}, a"
+          + " client-streaming call can {@code send} and then {@code closeAndRecv}, a"
+          + " bidirectional one can {@code send}, {@code recv} and {@code closeSend}; so the"
+          + " compiler rejects a {@code send} on a server-streaming call and a {@code recv} on"
+          + " a client-streaming one. Close the call (try-with-resources) to release it, which"
+          + " cancels it if it is still running. The adapter's own call options go in with"
+          + " {@code withOption}, such as {@link BlockingClientCalls#MAX_BUFFERED_BYTES}.");
     }
     w.javadoc(doc);
     deprecatedAnnotation(w);
@@ -417,7 +436,10 @@ final class ServiceGenerator {
   private void writeClientMethods(SourceWriter w, Rpc rpc) {
     String method = grpcClass + "." + rpc.getter + "()";
     String name = "{@code " + rpc.proto.getName() + "}";
-    String stream = "ClientStream<" + rpc.types() + ">";
+    String stream = switch (rpc.kind) {
+      case UNARY, SERVER_STREAMING -> rpc.kind.clientType + "<" + rpc.response + ">";
+      case CLIENT_STREAMING, BIDI_STREAMING -> rpc.kind.clientType + "<" + rpc.types() + ">";
+    };
     String headers = "@param headers the request headers to send";
     String metadata = "io.grpc.Metadata";
     switch (rpc.kind) {
@@ -455,15 +477,15 @@ final class ServiceGenerator {
         w.in();
         w.wrapped("try (" + stream + " call = BlockingClientCalls.unaryCall",
             List.of("getChannel()", method, "getCallOptions()", "headers", "request"), ") {");
-        w.line("  return call.closeAndRecv();");
+        w.line("  return call.response();");
         w.line("}");
         w.close("}");
       }
       case SERVER_STREAMING -> {
         w.javadoc(new Doc()
             .p("Starts a call of the server-streaming " + name + ": sends {@code request} and"
-                + " returns the stream to {@link ClientStream#recv receive} the responses from,"
-                + " until {@code null}.")
+                + " returns the stream to {@link ClientRecvStream#recv receive} the responses"
+                + " from, until {@code null}.")
             .pre(rpc.comment)
             .tag("@param request the request")
             .tag("@return the call, to close when done"));
@@ -494,8 +516,8 @@ final class ServiceGenerator {
             ? "bidirectional-streaming " + name + ": {@link ClientStream#send send} requests and"
                 + " {@link ClientStream#recv receive} responses, in any order, and {@link"
                 + " ClientStream#closeSend} after the last request."
-            : "client-streaming " + name + ": {@link ClientStream#send send} the requests, then"
-                + " {@link ClientStream#closeAndRecv} the response.";
+            : "client-streaming " + name + ": {@link ClientSendStream#send send} the requests,"
+                + " then {@link ClientSendStream#closeAndRecv} the response.";
         w.javadoc(new Doc()
             .p("Starts a call of the " + kind)
             .pre(rpc.comment)

@@ -3,6 +3,9 @@ package com.example.shop;
 import com.example.shop.cart.CartLoop;
 import com.example.shop.cart.Item;
 import com.example.shop.common.Money;
+import dev.grpcloop.adapter.ClientRecvStream;
+import dev.grpcloop.adapter.ClientSendStream;
+import dev.grpcloop.adapter.ClientStream;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -20,20 +23,20 @@ public final class Client {
     try {
       System.out.println("price: " + cart.price(tea).getCents());
 
-      try (var items = cart.unpack(tea)) {           // server-streaming: recv only
+      try (ClientRecvStream<Item> items = cart.unpack(tea)) {  // server-streaming: recv
         for (Item item; (item = items.recv()) != null; ) {
           System.out.println("unpacked: " + item.getName());
         }
       }
 
-      try (var checkout = cart.checkout()) {         // client-streaming: send, then closeAndRecv
+      try (ClientSendStream<Item, Money> checkout = cart.checkout()) {  // send, closeAndRecv
         checkout.send(tea);
         checkout.send(cake);
         Money total = checkout.closeAndRecv();
         System.out.println("total: " + total.getCents() + " " + total.getCurrency().getCode());
       }
 
-      try (var running = cart.runningTotal()) {      // bidi: send and recv on two threads
+      try (ClientStream<Item, Money> running = cart.runningTotal()) {  // bidi: both at once
         running.startSender(() -> {
           running.send(tea);
           running.send(cake);

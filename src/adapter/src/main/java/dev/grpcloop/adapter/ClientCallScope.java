@@ -1,0 +1,62 @@
+package dev.grpcloop.adapter;
+
+import io.grpc.Metadata;
+
+/**
+ * What every blocking client call has, whatever its kind: the response headers and trailers, and
+ * the two ways to end it early, {@link #cancel} and {@link #close}. The client's twin of {@link
+ * ServerCallScope}; each kind's type adds its own operations: {@link ClientRecvStream}
+ * (server-streaming), {@link ClientSendStream} (client-streaming), {@link ClientStream}
+ * (bidirectional) and {@link ClientUnaryCall} (unary, with metadata).
+ *
+ * <p>It is {@link AutoCloseable}: closing a call that is still running cancels it, so the server
+ * always hears the end, and never takes an abandoned call for a complete one. With
+ * try-with-resources, the Go article's "forgot CloseSend, the server's goroutine leaks" pitfall
+ * cannot happen.
+ *
+ * <p>Deadlines and cancellation come from grpc's own {@link io.grpc.CallOptions} and {@link
+ * io.grpc.Context}, given when the call is made.
+ *
+ * <p>Thread safety: every method here may be called from any thread at any time; {@link #headers}
+ * and {@link #trailers} block, {@link #cancel} and {@link #close} never do.
+ */
+public interface ClientCallScope extends AutoCloseable {
+
+  /**
+   * The response headers. Blocks until they arrive or the call ends.
+   *
+   * @return the headers; null if the call ended without any (a trailers-only response, such as
+   *     an error before the first message), as opposed to headers that are empty
+   * @throws InterruptedException if the calling thread is interrupted while waiting
+   */
+  Metadata headers() throws InterruptedException;
+
+  /**
+   * The trailers the call ended with, on success and on error alike. Blocks until the call ends.
+   * Call it once the responses are all received ({@code recv} has returned null or thrown, or the
+   * one response was returned or the call failed), as in grpc-go: until then, responses not yet
+   * received hold back the end of the call, and this would wait for them.
+   *
+   * @throws InterruptedException if the calling thread is interrupted while waiting
+   */
+  Metadata trailers() throws InterruptedException;
+
+  /**
+   * Cancels the call: the server sees {@code CANCELLED}, responses not yet received are dropped,
+   * and threads waiting to receive or send stop waiting at once. Never blocks. Does nothing once
+   * the call is over.
+   *
+   * @param message why, for the status description; may be null
+   * @param cause the exception behind it; may be null
+   */
+  void cancel(String message, Throwable cause);
+
+  /**
+   * Ends the call for good: cancels it if it is still running (the server sees {@code CANCELLED},
+   * never end-of-stream: closing never half-closes), and drops responses not yet received. Does
+   * nothing to a call that is over. Never blocks. Calling it again does nothing. After it, the
+   * call's receiving and sending methods throw {@link IllegalStateException}.
+   */
+  @Override
+  void close();
+}
