@@ -64,8 +64,11 @@ final class EchoBackend implements AutoCloseable {
   static final String STORED = "stored";
   static final String END_OF_STREAM = "end-of-stream";
 
-  /** What one {@link #QUIET} call's handler saw when it started. */
-  record QuietCall(SocketAddress remote, Deadline deadline) {}
+  /**
+   * What one {@link #QUIET} call's handler saw when it started: the address the call came from,
+   * and the time left until its deadline in milliseconds (null if it had none).
+   */
+  record QuietCall(SocketAddress remote, Long deadlineMillis) {}
 
   /** Where {@link #upload} puts what it stores. */
   static final class Store {
@@ -164,8 +167,9 @@ final class EchoBackend implements AutoCloseable {
   }
 
   private void quiet(ServerStream<Message, Message> stream) throws Exception {
-    quietCalls.add(
-        new QuietCall(stream.attributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR), stream.deadline()));
+    Deadline deadline = stream.deadline();
+    quietCalls.add(new QuietCall(stream.attributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR),
+        deadline == null ? null : deadline.timeRemaining(TimeUnit.MILLISECONDS)));
     for (Message m; (m = stream.recv()) != null; ) {
       stream.send(m);
     }

@@ -71,7 +71,9 @@ class HaproxyProxyTest extends ProxiedCalls {
     talking.halfClose();
     assertThat(talking.awaitStatus().getCode()).isEqualTo(Status.Code.OK);
     // The talking handler saw the client's end; the quiet one, haproxy's clean end or its reset.
-    List<String> ends = new ArrayList<>(List.of(backend.quietEnds.take(), backend.quietEnds.take()));
+    List<String> ends = new ArrayList<>();
+    ends.add(backend.quietEnds.take());
+    ends.add(backend.quietEnds.take());
     assertThat(ends.remove(EchoBackend.END_OF_STREAM)).as("ends %s", ends).isTrue();
     assertThat(ends.get(0)).isIn(EchoBackend.END_OF_STREAM, Status.Code.CANCELLED.name());
   }

@@ -9,8 +9,8 @@ import java.util.regex.Pattern;
 
 /**
  * The blocks of {@code docs/proxy.md} that the proxy tests run: a configuration follows a
- * {@code <!-- proxy-config:NAME -->} line, a Java snippet a {@code <!-- snippet:NAME -->} line, each
- * as one fenced block. The tests run what the page prints, so the two cannot drift apart.
+ * {@code <!-- proxy-config:NAME -->} line, a Java snippet a {@code <!-- snippet:NAME -->} line,
+ * each as one fenced block. The tests run what the page prints, so the two cannot drift apart.
  */
 final class ProxyPage {
   private ProxyPage() {}

@@ -19,9 +19,10 @@ class ProxyPageTest {
 
   @Test
   void theSnippetIsTheTestedHandler() throws IOException {
-    Matcher m = Pattern.compile("^[ \\t]*// snippet:proxy-explicit-end\\n(.*?)^[ \\t]*// end-snippet",
-        Pattern.DOTALL | Pattern.MULTILINE).matcher(
-            Files.readString(Path.of("src/test/java/dev/grpcloop/proxy/EchoBackend.java")));
+    Matcher m = Pattern.compile(
+            "^[ \\t]*// snippet:proxy-explicit-end\\n(.*?)^[ \\t]*// end-snippet",
+            Pattern.DOTALL | Pattern.MULTILINE)
+        .matcher(Files.readString(Path.of("src/test/java/dev/grpcloop/proxy/EchoBackend.java")));
     assertThat(m.find()).isTrue();
     assertThat(ProxyPage.snippet("proxy-explicit-end"))
         .isEqualTo(m.group(1).stripTrailing().stripIndent() + "\n");
