@@ -37,12 +37,6 @@ class ReadmeTest {
   private static final Path README = Repository.path("README.md");
   private static final Pattern PAGE_SNIPPET =
       Pattern.compile("<!-- snippet:([\\w-]+) -->\\n```java\\n(.*?)```", Pattern.DOTALL);
-  /**
-   * Pages the README links to that other branches bring (issue 18): a link to one is accepted
-   * while the file is missing, and checked like any other once it is there.
-   */
-  private static final Set<String> PAGES_ON_OTHER_BRANCHES =
-      Set.of("docs/proxy.md");
 
   @Test
   void everyJavaSnippetMatchesItsSource() throws IOException {
@@ -145,7 +139,6 @@ class ReadmeTest {
         assertThat(linked).as("the README's links").contains(ROOT.relativize(page).toString());
       }
     }
-    assertThat(linked).as("the README's links").containsAll(PAGES_ON_OTHER_BRANCHES);
   }
 
   /** Why {@code target}, a relative link on {@code page}, does not resolve; null if it does. */
@@ -155,8 +148,7 @@ class ReadmeTest {
     String anchor = hash < 0 ? null : target.substring(hash + 1);
     Path resolved = file.isEmpty() ? page : page.resolveSibling(file).normalize();
     if (!Files.exists(resolved)) {
-      return PAGES_ON_OTHER_BRANCHES.contains(ROOT.relativize(resolved).toString())
-          ? null : "no such file";
+      return "no such file";
     }
     if (anchor == null) {
       return null;

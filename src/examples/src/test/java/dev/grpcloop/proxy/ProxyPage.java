@@ -1,5 +1,6 @@
 package dev.grpcloop.proxy;
 
+import dev.grpcloop.Repository;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -15,7 +16,7 @@ import java.util.regex.Pattern;
 final class ProxyPage {
   private ProxyPage() {}
 
-  static final Path PAGE = Path.of("docs/proxy.md");
+  static final Path PAGE = Repository.path("docs/proxy.md");
 
   /** The address the page's blocks listen on; the tests put a free port in its place. */
   static final String LISTEN = "127.0.0.1:8080";
