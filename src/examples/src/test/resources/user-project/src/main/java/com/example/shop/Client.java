@@ -1,3 +1,4 @@
+// snippet:user-project-client
 package com.example.shop;
 
 import com.example.shop.cart.CartLoop;
@@ -10,7 +11,6 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 
-// snippet:user-project-client
 /** Calls each method of shop.cart.v1.Cart once. Usage: Client [PORT]. */
 public final class Client {
   public static void main(String[] args) throws Exception {

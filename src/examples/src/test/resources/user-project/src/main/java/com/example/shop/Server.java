@@ -1,3 +1,4 @@
+// snippet:user-project-server
 package com.example.shop;
 
 import com.example.shop.cart.CartLoop;
@@ -10,7 +11,6 @@ import dev.grpcloop.adapter.ServerStream;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 
-// snippet:user-project-server
 /** shop.cart.v1.Cart, each method the loop of its kind. Usage: Server [PORT] (0 picks one). */
 public final class Server implements CartLoop.Service {
 
