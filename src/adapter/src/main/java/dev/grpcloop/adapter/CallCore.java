@@ -26,9 +26,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * OPEN           the server's trailers arrive (client)  PEER_FINISHED   sender
  * OPEN, INPUT_ENDED, PEER_FINISHED
  *                grpc ends the call OK (client)         INPUT_ENDED     all
- *                grpc ends it with an error             FAILED          drop if it abandons the
- *                                                                       call (a cancel, a deadline:
- *                                                                       cancel wins); all
+ *                grpc ends it with an error             FAILED          drop if this side gave up
+ *                                                                       (its cancel or deadline:
+ *                                                                       cancel wins), never for the
+ *                                                                       server's status; all
  *                this side cancels (client)             FAILED          drop; grpc cancel; all
  *                this side closes                       CLOSED          drop; grpc close (server)
  *                                                                       or cancel (client) unless
@@ -309,8 +310,9 @@ abstract class CallCore<InT, OutT> {
   }
 
   /**
-   * grpc ended the call: OK (a client's call completed) or with an error. {@code abandoned} errors
-   * (a cancel, a deadline) drop the inbox; others leave it to recv, which throws once it is empty.
+   * grpc ended the call: OK (a client's call completed) or with an error. {@code abandoned}: this
+   * side gave up (a cancel, its deadline), which drops the inbox; other errors, the server's status
+   * above all, leave it to recv, which throws once it is empty.
    */
   final void ended(Status status, Metadata trailers, boolean abandoned) {
     lock.lock();
