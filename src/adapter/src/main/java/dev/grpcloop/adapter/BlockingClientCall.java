@@ -32,6 +32,9 @@ import java.util.concurrent.locks.Condition;
 final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     implements ClientStream<ReqT, RespT>, ClientUnaryCall<RespT> {
 
+  /** Why a call that close() ended was cancelled, as recv reports it and grpc's cancel says. */
+  private static final String CLOSED_BY_CLIENT = "the client closed the stream";
+
   private final ClientCall<ReqT, RespT> call;
 
   /** Signalled when the response headers arrive and when the call ends. */
@@ -315,11 +318,12 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     Thread sender;
     callLock.lock();
     try {
-      State from = markClosed();
-      if (from == State.OPEN || from == State.PEER_FINISHED) {
+      // A cancel, for every thread of this side too: recv throws CANCELLED and send returns
+      // false, whether they were waiting or come later.
+      if (closedByClient(Status.CANCELLED.withDescription(CLOSED_BY_CLIENT))) {
         // Never a half-close first: only closeSend() tells the server that the requests are
         // complete, and an abandoned stream must not read as one that finished.
-        call.cancel("the client closed the stream", null);
+        call.cancel(CLOSED_BY_CLIENT, null);
       }
       lock.lock();
       try {

@@ -23,7 +23,8 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Thread safety, as in grpc-go: two threads must not both receive at the same time; a second
  * concurrent receiver gets an {@link IllegalStateException}. The methods of {@link
- * ClientCallScope} may be called from any thread at any time.
+ * ClientCallScope} may be called from any thread at any time: a receiver waiting when another
+ * thread closes or cancels the call throws {@code CANCELLED}, as one that comes after does.
  *
  * @param <RespT> the response type
  */
@@ -43,11 +44,11 @@ public interface ClientRecvStream<RespT> extends ClientCallScope {
    * @return the next response, or null at a clean end of the call
    * @throws StatusException with the call's status and trailers when it ended with an error: the
    *     server's status, this side's deadline ({@code DEADLINE_EXCEEDED}), or a cancellation
-   *     ({@code CANCELLED}, with the sender's exception as cause if a {@link
-   *     ClientStream#startSender} loop failed)
+   *     ({@code CANCELLED}: {@link #cancel} or {@link #close} on any thread, or a {@link
+   *     ClientStream#startSender} loop that failed, with its exception as cause)
    * @throws InterruptedException if the calling thread is interrupted while waiting
-   * @throws IllegalStateException if called again after it returned null, after {@link #close},
-   *     or by a second thread while another is inside it
+   * @throws IllegalStateException if called again after it returned null, or by a second thread
+   *     while another is inside it
    */
   RespT recv() throws InterruptedException, StatusException;
 
