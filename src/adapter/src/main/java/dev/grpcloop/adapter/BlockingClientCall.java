@@ -25,10 +25,15 @@ import java.util.concurrent.locks.Condition;
  * was read, and its size (the call asks for the next one at once, so that reading ahead never
  * waits for the thread the response goes to), and that the server's trailers arrived. grpc holds
  * {@code onClose} back until the responses before it have been received, so without the trailers
- * a client that only sends would never hear that the server has finished.
+ * a client that only sends would never hear that the server has finished. The trailers also tell
+ * whose status {@code onClose} brings: grpc hands on the very trailers the server sent with the
+ * server's status, and trailers of its own with a status it made on this side (GRPC-TRAPS 24).
  */
 final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     implements ClientStream<ReqT, RespT>, ClientUnaryCall<RespT> {
+
+  /** Why a call that close() ended was cancelled, as recv reports it and grpc's cancel says. */
+  private static final String CLOSED_BY_CLIENT = "the client closed the stream";
 
   private final ClientCall<ReqT, RespT> call;
 
@@ -40,6 +45,9 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
   /** The trailers the call ended with; null until it ends. */
   private Metadata endTrailers;
+
+  /** The trailers the server sent, as the tracer saw them arrive after headers; null until. */
+  private Metadata serverTrailers;
 
   /** closeSend was called, or the only request of the call was sent: no more requests. */
   private boolean sendClosed;
@@ -310,11 +318,12 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     Thread sender;
     callLock.lock();
     try {
-      State from = markClosed();
-      if (from == State.OPEN || from == State.PEER_FINISHED) {
+      // A cancel, for every thread of this side too: recv throws CANCELLED and send returns
+      // false, whether they were waiting or come later.
+      if (closedByClient(Status.CANCELLED.withDescription(CLOSED_BY_CLIENT))) {
         // Never a half-close first: only closeSend() tells the server that the requests are
         // complete, and an abandoned stream must not read as one that finished.
-        call.cancel("the client closed the stream", null);
+        call.cancel(CLOSED_BY_CLIENT, null);
       }
       lock.lock();
       try {
@@ -357,6 +366,17 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     }
   }
 
+  /** The server's trailers arrived: its status follows, with them, once its responses are in. */
+  private void serverFinished(Metadata trailers) {
+    lock.lock();
+    try {
+      serverTrailers = trailers;
+    } finally {
+      lock.unlock();
+    }
+    peerFinished();
+  }
+
   private void setSendClosed() {
     lock.lock();
     try {
@@ -391,18 +411,22 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
     @Override
     public void onClose(Status status, Metadata trailers) {
+      boolean fromServer;
       lock.lock();
       try {
         endTrailers = trailers;
+        fromServer = trailers != null && trailers == serverTrailers;
         metadataArrived.signalAll();
       } finally {
         lock.unlock();
       }
-      // A cancel or a deadline abandons the call: cancel wins over what was buffered. Any other
-      // status is the server's last word, after the responses it sent.
+      // The server's status, whatever its code, is its last word, after the responses it sent.
+      // A CANCELLED or DEADLINE_EXCEEDED that grpc made here is this side giving up (its deadline,
+      // its Context cancelled, even after the server's trailers arrived): cancel wins over what
+      // was buffered. Any other status of grpc's (a broken transport) comes after them too.
       Status.Code code = status.getCode();
-      boolean abandoned =
-          code == Status.Code.CANCELLED || code == Status.Code.DEADLINE_EXCEEDED;
+      boolean abandoned = !fromServer
+          && (code == Status.Code.CANCELLED || code == Status.Code.DEADLINE_EXCEEDED);
       ended(status, trailers, abandoned);
     }
   }
@@ -432,7 +456,7 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
         @Override
         public void inboundTrailers(Metadata trailers) {
           if (headersReceived) {
-            peerFinished();
+            serverFinished(trailers);
           }
         }
       };

@@ -21,19 +21,27 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <pre>
  * state          event                                  new state       action, who wakes
- * OPEN           a message arrives                      OPEN            enqueue; receiver
+ * OPEN, PEER_FINISHED
+ *                a message arrives                      same            enqueue; receiver
  * OPEN           the client half-closes (server)        INPUT_ENDED     receiver
  * OPEN           the server's trailers arrive (client)  PEER_FINISHED   sender
  * OPEN, INPUT_ENDED, PEER_FINISHED
  *                grpc ends the call OK (client)         INPUT_ENDED     all
- *                grpc ends it with an error             FAILED          drop if it abandons the
- *                                                                       call (a cancel, a deadline:
- *                                                                       cancel wins); all
+ *                grpc ends it with an error             FAILED          drop if this side gave up
+ *                                                                       (its cancel or deadline:
+ *                                                                       cancel wins), never for the
+ *                                                                       server's status; all
+ * OPEN, PEER_FINISHED
  *                this side cancels (client)             FAILED          drop; grpc cancel; all
- *                this side closes                       CLOSED          drop; grpc close (server)
- *                                                                       or cancel (client) unless
- *                                                                       INPUT_ENDED on a client
- * FAILED         this side closes                       CLOSED          drop; nothing to tell grpc
+ *                this side closes (client)              FAILED          CANCELLED; drop; grpc
+ *                                                                       cancel; all
+ * INPUT_ENDED    this side closes (client) before recv  FAILED          CANCELLED; drop; all
+ *                returned end-of-stream
+ * INPUT_ENDED    this side closes (client) after        same            nothing: all was received
+ * OPEN, INPUT_ENDED
+ *                this side closes (server)              CLOSED          drop; grpc close; all
+ * FAILED         this side closes                       same (client),  drop; nothing to tell grpc
+ *                                                       CLOSED (server)
  * any            the transport becomes ready            same            sender
  * FAILED, CLOSED anything else                          same            messages are dropped
  * </pre>
@@ -41,7 +49,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>{@code recv} returns the next buffered message in any state that kept them; with an empty
  * inbox it waits in OPEN and PEER_FINISHED, returns end-of-stream once in INPUT_ENDED, throws the
  * status in FAILED and {@link IllegalStateException} in CLOSED. What {@code send} may do in each
- * state is the side's rule ({@link #checkSendable}).
+ * state is the side's rule ({@link #checkSendable}). A client's close is a cancel, so that its
+ * threads, waiting or not, see the one outcome of a cancel (FAILED); CLOSED is the server's, once
+ * its handler has finished and nobody may call either.
  *
  * <p>Two locks. {@code lock} guards every field here and each side's own state; grpc's callbacks
  * take only it, to record and signal, so they never wait for application work (grpc-java #7361).
@@ -77,9 +87,12 @@ abstract class CallCore<InT, OutT> {
     INPUT_ENDED,
     /** Client: the server's trailers arrived; responses grpc still holds come, then its status. */
     PEER_FINISHED,
-    /** The call ended with an error: a cancel, a deadline, a broken transport, a server status. */
+    /**
+     * The call ended with an error: a cancel (a client's close too), a deadline, a broken
+     * transport, a server status.
+     */
     FAILED,
-    /** This side closed the call (server: the handler finished; client: close()). Final. */
+    /** Server: the handler finished and closed the call. Final. */
     CLOSED
   }
 
@@ -309,8 +322,9 @@ abstract class CallCore<InT, OutT> {
   }
 
   /**
-   * grpc ended the call: OK (a client's call completed) or with an error. {@code abandoned} errors
-   * (a cancel, a deadline) drop the inbox; others leave it to recv, which throws once it is empty.
+   * grpc ended the call: OK (a client's call completed) or with an error. {@code abandoned}: this
+   * side gave up (a cancel, its deadline), which drops the inbox; other errors, the server's status
+   * above all, leave it to recv, which throws once it is empty.
    */
   final void ended(Status status, Metadata trailers, boolean abandoned) {
     lock.lock();
@@ -344,7 +358,26 @@ abstract class CallCore<InT, OutT> {
     }
   }
 
-  /** Requires callLock. This side closes the call; returns the state it was in. */
+  /**
+   * Requires callLock. A client's close, which reads as a cancel with {@code status}: fails the
+   * call unless it failed already or recv returned its end, and drops what it holds. Returns
+   * whether grpc must be told (the call was running).
+   */
+  final boolean closedByClient(Status status) {
+    lock.lock();
+    try {
+      State from = state;
+      clearInbox();
+      if (from != State.FAILED && !(from == State.INPUT_ENDED && endReturned)) {
+        fail(status.asException(), true);
+      }
+      return from == State.OPEN || from == State.PEER_FINISHED;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Requires callLock. The server's handler closes the call; returns the state it was in. */
   final State markClosed() {
     lock.lock();
     try {

@@ -43,8 +43,9 @@ public interface ClientCallScope extends AutoCloseable {
 
   /**
    * Cancels the call: the server sees {@code CANCELLED}, responses not yet received are dropped,
-   * and threads waiting to receive or send stop waiting at once. Never blocks. Does nothing once
-   * the call is over.
+   * and threads waiting to receive or send stop waiting at once. From then on, on any thread,
+   * waiting or not, {@code recv} throws {@code CANCELLED} with {@code message} and {@code cause},
+   * and {@code send} returns false. Never blocks. Does nothing once the call is over.
    *
    * @param message why, for the status description; may be null
    * @param cause the exception behind it; may be null
@@ -52,10 +53,13 @@ public interface ClientCallScope extends AutoCloseable {
   void cancel(String message, Throwable cause);
 
   /**
-   * Ends the call for good: cancels it if it is still running (the server sees {@code CANCELLED},
-   * never end-of-stream: closing never half-closes), and drops responses not yet received. Does
-   * nothing to a call that is over. Never blocks. Calling it again does nothing. After it, the
-   * call's receiving and sending methods throw {@link IllegalStateException}.
+   * Ends the call for good, as a {@link #cancel} that also ends a call that is over: cancels it if
+   * it is still running (the server sees {@code CANCELLED}, never end-of-stream: closing never
+   * half-closes), and drops the responses not yet received. From then on, on any thread, waiting
+   * or not, the receiving methods throw {@code CANCELLED} ("the client closed the stream"), or the
+   * error the call had already failed with, and {@code send} returns false; a call whose end
+   * {@code recv} had already returned stays as it was. Never blocks. Calling it again does
+   * nothing.
    */
   @Override
   void close();

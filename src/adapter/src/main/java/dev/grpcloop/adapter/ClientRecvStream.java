@@ -23,7 +23,8 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Thread safety, as in grpc-go: two threads must not both receive at the same time; a second
  * concurrent receiver gets an {@link IllegalStateException}. The methods of {@link
- * ClientCallScope} may be called from any thread at any time.
+ * ClientCallScope} may be called from any thread at any time: a receiver waiting when another
+ * thread closes or cancels the call throws {@code CANCELLED}, as one that comes after does.
  *
  * @param <RespT> the response type
  */
@@ -31,17 +32,23 @@ public interface ClientRecvStream<RespT> extends ClientCallScope {
 
   /**
    * Returns the next response, or {@code null} once the server has finished the call with {@code
-   * OK} and every response has been returned. Blocks until one of these, or an error. Responses
-   * that arrived before an error are returned first, as in grpc-go.
+   * OK} and every response has been returned. Blocks until one of these, or an error.
+   *
+   * <p>What the server sent is never dropped: the responses that arrived before its status are
+   * returned first, whatever the status's code, as grpc's own {@code ClientCall} delivers them and
+   * as in grpc-go (a server that passes on a downstream timeout as {@code DEADLINE_EXCEEDED} has
+   * its responses read). Only this side drops responses not yet returned, and then recv throws at
+   * once: with {@link #cancel} or {@link #close}, or when this side's deadline passes (or its
+   * {@link io.grpc.Context} is cancelled) before grpc has handed over the server's status.
    *
    * @return the next response, or null at a clean end of the call
    * @throws StatusException with the call's status and trailers when it ended with an error: the
-   *     server's status, a deadline ({@code DEADLINE_EXCEEDED}), or a cancellation ({@code
-   *     CANCELLED}, with the sender's exception as cause if a {@link ClientStream#startSender} loop
-   *     failed)
+   *     server's status, this side's deadline ({@code DEADLINE_EXCEEDED}), or a cancellation
+   *     ({@code CANCELLED}: {@link #cancel} or {@link #close} on any thread, or a {@link
+   *     ClientStream#startSender} loop that failed, with its exception as cause)
    * @throws InterruptedException if the calling thread is interrupted while waiting
-   * @throws IllegalStateException if called again after it returned null, after {@link #close},
-   *     or by a second thread while another is inside it
+   * @throws IllegalStateException if called again after it returned null, or by a second thread
+   *     while another is inside it
    */
   RespT recv() throws InterruptedException, StatusException;
 

@@ -44,10 +44,11 @@ public interface ClientSendStream<ReqT, RespT> extends ClientCallScope {
    * @return true if the request was handed to the transport; false if the call is already over
    *     (like Go's {@code io.EOF} from Send), in which case {@link #closeAndRecv} (or {@code
    *     recv} on a {@link ClientStream}) tells how it ended. It returns false promptly once the
-   *     server has finished, whether or not anyone is waiting for its answer.
+   *     server has finished, whether or not anyone is waiting for its answer, and once this side
+   *     has cancelled or closed the call, on any thread, whether it was waiting or came after.
    * @throws InterruptedException if the calling thread is interrupted while waiting
    * @throws IllegalStateException after the requests were closed ({@link #closeAndRecv}, {@link
-   *     ClientStream#closeSend}) or after {@link #close}, or if another thread is inside send
+   *     ClientStream#closeSend}), or if another thread is inside send
    */
   boolean send(ReqT message) throws InterruptedException;
 
@@ -68,11 +69,12 @@ public interface ClientSendStream<ReqT, RespT> extends ClientCallScope {
    * ended (join it), or use {@code recv}.
    *
    * @return the server's response
-   * @throws StatusException if the call failed (the server's status, a deadline, a cancellation,
-   *     with its trailers), or the server sent no response or more than one ({@code INTERNAL})
+   * @throws StatusException if the call failed (the server's status, a deadline, a cancellation
+   *     or a {@link #close} on any thread, with its trailers), or the server sent no response or
+   *     more than one ({@code INTERNAL})
    * @throws InterruptedException if the calling thread is interrupted while waiting
-   * @throws IllegalStateException if called again after it returned, after {@link #close}, or by
-   *     a second thread while another is receiving
+   * @throws IllegalStateException if called again after it returned, or by a second thread while
+   *     another is receiving
    */
   RespT closeAndRecv() throws InterruptedException, StatusException;
 

@@ -37,7 +37,9 @@ package dev.grpcloop.adapter;
  * <p>Thread safety, as in grpc-go: one thread may send (and closeSend) while another receives, but
  * two threads must not both send, or both receive, at the same time; a second concurrent sender or
  * receiver gets an {@link IllegalStateException}. {@link #cancel} and {@link #close} may be called
- * from any thread at any time.
+ * from any thread at any time, a third one as well: then the receiver, waiting or not, throws
+ * {@code CANCELLED} and the sender's send returns false, whatever the interleaving (close also
+ * interrupts a {@link #startSender} loop, whose send may then throw {@link InterruptedException}).
  *
  * @param <ReqT> the request type
  * @param <RespT> the response type
@@ -76,11 +78,11 @@ public interface ClientStream<ReqT, RespT>
   }
 
   /**
-   * Ends the stream for good: cancels the call if it is still running (the server sees {@code
-   * CANCELLED}, never end-of-stream: it never half-closes), drops responses not yet received, and
-   * interrupts a {@link #startSender} loop still running. Does nothing to a call that is over.
-   * Never blocks. Calling it again does nothing. After it, send and recv throw {@link
-   * IllegalStateException}.
+   * Ends the stream for good, as {@link ClientCallScope#close}: cancels the call if it is still
+   * running (the server sees {@code CANCELLED}, never end-of-stream: it never half-closes), drops
+   * responses not yet received, and interrupts a {@link #startSender} loop still running. After
+   * it, on any thread, waiting or not, recv throws {@code CANCELLED} (or the error the call had
+   * already failed with) and send returns false. Never blocks. Calling it again does nothing.
    */
   @Override
   void close();

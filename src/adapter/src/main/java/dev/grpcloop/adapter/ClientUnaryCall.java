@@ -34,11 +34,12 @@ public interface ClientUnaryCall<RespT> extends ClientCallScope {
    * Returns the call's one response. Blocks until the call ends.
    *
    * @return the server's response
-   * @throws StatusException if the call failed (the server's status, a deadline, a cancellation,
-   *     with its trailers), or the server sent no response or more than one ({@code INTERNAL})
+   * @throws StatusException if the call failed (the server's status, a deadline, a cancellation
+   *     or a {@link #close} on any thread, with its trailers), or the server sent no response or
+   *     more than one ({@code INTERNAL})
    * @throws InterruptedException if the calling thread is interrupted while waiting
-   * @throws IllegalStateException if called again after it returned, after {@link #close}, or by
-   *     a second thread while another is inside it
+   * @throws IllegalStateException if called again after it returned, or by a second thread while
+   *     another is inside it
    */
   RespT response() throws InterruptedException, StatusException;
 

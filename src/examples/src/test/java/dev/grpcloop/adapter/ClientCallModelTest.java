@@ -38,14 +38,20 @@ import org.junit.jupiter.api.Timeout;
  * model of what the call's state should be (the transition table of {@link CallCore}). The fake
  * delivers each event as grpc does, through grpc's serializing executor into the executor the
  * adapter gave the call: a thread waiting in the call runs it, or, with none waiting, the thread
- * that delivers it. After each step (once a waiter has run what was queued for it): recv and send
- * return what the model says; grpc was half-closed only by closeSend, at most once and never after
- * a cancel; cancelled at most once; a waiter in recv or send is parked only while the model says it
- * must wait, and never once the call is over; no callback is left queued; at most one response is
- * asked for ahead, and the call holds no more than its bounds.
+ * that delivers it. After each step (once the waiters have run what was queued for them): recv and
+ * send return what the model says; grpc was half-closed only by closeSend, at most once and never
+ * after a cancel; cancelled at most once; a waiter in recv or send is parked only while the model
+ * says it must wait, and never once the call is over; no callback is left queued; at most one
+ * response is asked for ahead, and the call holds no more than its bounds.
+ *
+ * <p>A thread may wait in recv and another in send at once, while the test's thread closes or
+ * cancels: the Go article's client pattern, with a third thread ending the stream. A status that
+ * grpc delivers with the trailers the tracer saw arrive is the server's, whatever its code; one
+ * with trailers of grpc's own was made on this side (its deadline, a broken transport).
  *
  * <p>Events grpc cannot deliver in a state (a response nobody asked for, a second onClose) are not
- * applied. The depth can be lowered for mutation testing with {@code -Dmodel.depth=N}.
+ * applied. A sequence goes on for at most {@link #AFTER_CLOSE} events after close. The depth can
+ * be lowered for mutation testing with {@code -Dmodel.depth=N}.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ClientCallModelTest {
@@ -55,9 +61,18 @@ class ClientCallModelTest {
   /** Two test messages fill the byte bound. */
   static final int MAX_BYTES = 8;
 
+  /** Events after close: threads that come after it, and grpc's late callbacks. */
+  static final int AFTER_CLOSE = 2;
+
+  /**
+   * What happens to the call. CLOSED_x: grpc's onClose with status x (FAILED: UNAVAILABLE), the
+   * server's once its trailers arrived after headers (TRAILERS), else one grpc made on this side.
+   * DEADLINE_HERE: this side's deadline passes after the server's trailers arrived, before grpc
+   * delivered them; grpc drops them and ends the call with its own DEADLINE_EXCEEDED.
+   */
   enum Event {
-    HEADERS, MESSAGE, TRAILERS, CLOSED_OK, CLOSED_FAILED, CLOSED_CANCELLED, CLOSED_DEADLINE, READY,
-    NOT_READY,
+    HEADERS, MESSAGE, TRAILERS, CLOSED_OK, CLOSED_FAILED, CLOSED_CANCELLED, CLOSED_DEADLINE,
+    DEADLINE_HERE, READY, NOT_READY,
     CLOSE_SEND, CANCEL, CLOSE, RECV, SEND, PARK_IN_RECV, PARK_IN_SEND
   }
 
@@ -104,6 +119,43 @@ class ClientCallModelTest {
       assertThat(outcome).as("closeAndRecv after %d responses", responses)
           .isEqualTo(responses == 1 ? msg(0) : Status.Code.INTERNAL);
       run.stream.close();
+    }
+  }
+
+  /**
+   * A status the server sent (with the trailers the tracer saw arrive), whatever its code, comes
+   * after the responses before it. One grpc made on this side drops them if it is CANCELLED or
+   * DEADLINE_EXCEEDED (this side gave up: a cancel, a deadline) and keeps them otherwise (a broken
+   * transport).
+   */
+  @Test
+  void everyStatusTheServerSendsComesAfterItsResponses() throws Exception {
+    for (Status.Code code : Status.Code.values()) {
+      for (boolean fromServer : new boolean[] {true, false}) {
+        Run run = new Run();
+        for (Event event : List.of(Event.HEADERS, Event.MESSAGE, Event.MESSAGE)) {
+          assertThat(run.apply(event)).as(event + " applies").isTrue();
+        }
+        if (fromServer) {
+          assertThat(run.apply(Event.TRAILERS)).isTrue();
+        }
+        run.fake.listener.onClose(
+            Status.fromCode(code), fromServer ? run.serverTrailers : new Metadata());
+
+        List<Object> expected = new ArrayList<>();
+        if (fromServer || (code != Status.Code.CANCELLED
+            && code != Status.Code.DEADLINE_EXCEEDED)) {
+          expected.addAll(List.of(msg(0), msg(1)));
+        }
+        expected.add(code == Status.Code.OK ? "end-of-stream" : code);
+        List<Object> received = new ArrayList<>();
+        while (received.size() < expected.size()) {
+          received.add(run.recvNow());
+        }
+        assertThat(received).as("%s %s", code, fromServer ? "from the server" : "made here")
+            .isEqualTo(expected);
+        run.stream.close();
+      }
     }
   }
 
@@ -283,7 +335,7 @@ class ClientCallModelTest {
         }
         if (applied) {
           sequences++;
-          extendable = run.state != State.CLOSED;
+          extendable = run.closedAt < 0 || run.steps - run.closedAt - 1 < AFTER_CLOSE;
           run.finish();
         }
       } catch (AssertionError e) {
@@ -311,9 +363,16 @@ class ClientCallModelTest {
     boolean headersReceived;
     boolean trailersReceived;
     boolean grpcClosed;
-    /** What the listener was given: the response headers and the trailers onClose had. */
+    /** The server's trailers reached the tracer after headers: a status with them is its own. */
+    boolean serverTrailersSeen;
+    /** Events applied so far, and the index of the first close among them (-1: none). */
+    int steps;
+    int closedAt = -1;
+    /** What the listener was given: the response headers, the server's trailers (TRAILERS). */
     final Metadata responseHeaders = new Metadata();
-    final Metadata closeTrailers = new Metadata();
+    final Metadata serverTrailers = new Metadata();
+    /** The trailers onClose had: the server's, or grpc's own; null until onClose. */
+    Metadata closeTrailers;
     boolean sendClosed;
     boolean endReturned;
     int expectedHalfCloses;
@@ -321,10 +380,9 @@ class ClientCallModelTest {
     int requestedOnceOver = -1;
     int expectedCancels;
 
-    /** A thread parked in recv or send, if any, and how it ended once it did. */
-    Thread waiter;
-    boolean waiterReceives;
-    CompletableFuture<Object> waiterOutcome;
+    /** The threads parked in recv and in send, if any. */
+    Waiter receiver;
+    Waiter sender;
 
     Run() {
       stream = BlockingClientCalls.bidiStreaming(channel, BIDI,
@@ -341,6 +399,16 @@ class ClientCallModelTest {
 
     /** Applies one event; false if grpc could not deliver it now, or it would be misuse. */
     boolean apply(Event event) throws Exception {
+      if (!applyEvent(event)) {
+        return false;
+      }
+      steps++;
+      settleWaiters();
+      checkAlways();
+      return true;
+    }
+
+    private boolean applyEvent(Event event) throws Exception {
       switch (event) {
         case HEADERS -> {
           if (headersReceived || grpcClosed) {
@@ -367,31 +435,24 @@ class ClientCallModelTest {
             return false;
           }
           trailersReceived = true;
-          tracer.inboundTrailers(new Metadata());
+          tracer.inboundTrailers(serverTrailers);
+          serverTrailersSeen = headersReceived;
           if (headersReceived && state == State.OPEN) {
             state = State.PEER_FINISHED;
           }
         }
-        case CLOSED_OK, CLOSED_FAILED, CLOSED_CANCELLED, CLOSED_DEADLINE -> {
-          if (grpcClosed) {
-            return false;
+        case CLOSED_OK, CLOSED_FAILED, CLOSED_CANCELLED, CLOSED_DEADLINE, DEADLINE_HERE -> {
+          if (grpcClosed || (event == Event.DEADLINE_HERE && !serverTrailersSeen)) {
+            return false; // before the trailers, DEADLINE_HERE is CLOSED_DEADLINE
           }
           grpcClosed = true;
           Status status = event == Event.CLOSED_OK ? Status.OK
               : event == Event.CLOSED_FAILED ? Status.UNAVAILABLE
-              : event == Event.CLOSED_DEADLINE ? Status.DEADLINE_EXCEEDED : Status.CANCELLED;
+              : event == Event.CLOSED_CANCELLED ? Status.CANCELLED : Status.DEADLINE_EXCEEDED;
+          boolean fromServer = serverTrailersSeen && event != Event.DEADLINE_HERE;
+          closeTrailers = fromServer ? serverTrailers : new Metadata();
           fake.listener.onClose(status, closeTrailers);
-          if (state != State.FAILED && state != State.CLOSED) {
-            if (status.isOk()) {
-              state = State.INPUT_ENDED;
-            } else {
-              state = State.FAILED;
-              failure = status.getCode();
-              if (event == Event.CLOSED_CANCELLED || event == Event.CLOSED_DEADLINE) {
-                held.clear(); // cancel (and a deadline) wins over what was buffered
-              }
-            }
-          }
+          ended(status, fromServer);
         }
         case READY -> {
           fake.ready = true;
@@ -404,7 +465,7 @@ class ClientCallModelTest {
           fake.ready = false;
         }
         case CLOSE_SEND -> {
-          if (waiter != null && !waiterReceives) {
+          if (sender != null) {
             return false; // closeSend belongs to the sending thread
           }
           stream.closeSend();
@@ -427,33 +488,61 @@ class ClientCallModelTest {
           if (state == State.OPEN || state == State.PEER_FINISHED) {
             expectedCancels++;
           }
-          state = State.CLOSED;
+          // A close reads as a cancel, even after the call ended, unless recv returned its end.
+          if (state != State.FAILED && !(state == State.INPUT_ENDED && endReturned)) {
+            state = State.FAILED;
+            failure = Status.Code.CANCELLED;
+          }
           held.clear();
+          closedAt = closedAt < 0 ? steps : closedAt;
         }
         case RECV -> {
-          if (waiter != null && waiterReceives) {
+          if (receiver != null) {
             return false;
           }
           expectRecv(recvNow());
         }
         case SEND -> {
-          if (waiter != null && !waiterReceives) {
+          if (sender != null) {
             return false;
           }
           expectSend(sendNow(msg("out")), "out");
         }
-        case PARK_IN_RECV, PARK_IN_SEND -> {
-          boolean recv = event == Event.PARK_IN_RECV;
-          if (waiter != null || (recv ? !recvWaits() : !sendWaits())) {
-            return false; // one waiter at a time, and only one that would wait
+        case PARK_IN_RECV -> {
+          if (receiver != null || !recvWaits()) {
+            return false; // one receiver at a time, and only one that would wait
           }
-          park(recv);
+          receiver = new Waiter(true);
+        }
+        case PARK_IN_SEND -> {
+          if (sender != null || !sendWaits()) {
+            return false;
+          }
+          sender = new Waiter(false);
         }
         default -> throw new AssertionError(event);
       }
-      settleWaiter();
-      checkAlways();
       return true;
+    }
+
+    /**
+     * grpc's onClose with {@code status}: the server's if {@code fromServer}, else made on this
+     * side. Only this side's cancel or deadline drops what the call holds.
+     */
+    void ended(Status status, boolean fromServer) {
+      if (state == State.FAILED) {
+        return;
+      }
+      if (status.isOk()) {
+        state = State.INPUT_ENDED;
+        return;
+      }
+      state = State.FAILED;
+      failure = status.getCode();
+      if (!fromServer && (failure == Status.Code.CANCELLED
+          || failure == Status.Code.DEADLINE_EXCEEDED)) {
+        held.clear();
+      }
     }
 
     boolean recvWaits() {
@@ -489,12 +578,10 @@ class ClientCallModelTest {
 
     /** Checks what a recv returned or threw, here and now, against the model. */
     void expectRecv(Object outcome) {
-      if (state == State.CLOSED) {
-        assertThat(outcome).as("recv after close").isEqualTo("misuse");
-      } else if (!held.isEmpty()) {
+      if (!held.isEmpty()) {
         assertThat(outcome).as("recv with a response held").isEqualTo(held.poll());
       } else if (state == State.FAILED) {
-        assertThat(outcome).as("recv of a failed call").isEqualTo(failure);
+        assertThat(outcome).as("recv of a failed (or closed) call").isEqualTo(failure);
       } else if (state == State.INPUT_ENDED) {
         assertThat(outcome).as("recv after the call ended OK")
             .isEqualTo(endReturned ? "misuse" : "end-of-stream");
@@ -506,10 +593,10 @@ class ClientCallModelTest {
 
     /** Checks what a send of {@code text} returned or threw, here and now, against the model. */
     void expectSend(Object outcome, String text) {
-      if (sendClosed || state == State.CLOSED) {
-        assertThat(outcome).as("send after closeSend or close").isEqualTo("misuse");
+      if (sendClosed) {
+        assertThat(outcome).as("send after closeSend").isEqualTo("misuse");
       } else if (state != State.OPEN) {
-        assertThat(outcome).as("send once the call is over (or the server finished)")
+        assertThat(outcome).as("send once the call is over, closed, or the server finished")
             .isEqualTo("over");
       } else if (fake.ready) {
         assertThat(outcome).isEqualTo("sent");
@@ -519,59 +606,70 @@ class ClientCallModelTest {
       }
     }
 
-    void park(boolean recv) {
-      waiterReceives = recv;
-      CompletableFuture<Object> outcome = new CompletableFuture<>();
-      waiterOutcome = outcome;
-      waiter = Thread.ofVirtual().start(() -> {
-        try {
-          if (recv) {
-            Message message = stream.recv();
-            outcome.complete(message == null ? "end-of-stream" : message);
-          } else {
-            outcome.complete(stream.send(msg("parked")) ? "sent" : "over");
+    /** A thread that waits in recv or send, started by PARK_IN_RECV or PARK_IN_SEND. */
+    final class Waiter {
+      final boolean receives;
+      final CompletableFuture<Object> outcome = new CompletableFuture<>();
+      final Thread thread;
+
+      Waiter(boolean receives) {
+        this.receives = receives;
+        this.thread = Thread.ofVirtual().start(() -> {
+          try {
+            if (receives) {
+              Message message = stream.recv();
+              outcome.complete(message == null ? "end-of-stream" : message);
+            } else {
+              outcome.complete(stream.send(msg("parked")) ? "sent" : "over");
+            }
+          } catch (StatusException e) {
+            outcome.complete(e.getStatus().getCode());
+          } catch (IllegalStateException e) {
+            outcome.complete("misuse");
+          } catch (Exception | Error e) {
+            outcome.complete(e);
           }
-        } catch (StatusException e) {
-          outcome.complete(e.getStatus().getCode());
-        } catch (IllegalStateException e) {
-          outcome.complete("misuse");
-        } catch (Exception | Error e) {
-          outcome.complete(e);
-        }
-      });
+        });
+      }
+
+      /** Parked again after running what was queued for it, or ended. */
+      boolean settled() {
+        return !thread.isAlive() || CallWaits.parkedInTheCall(thread, Thread.State.WAITING);
+      }
     }
 
     /**
-     * Waits until the waiter has run the callbacks queued for it and is parked again, or has
+     * Waits until each waiter has run the callbacks queued for it and is parked again, or has
      * ended; checks either against the model.
      */
-    void settleWaiter() throws Exception {
-      if (waiter == null) {
-        return;
-      }
+    void settleWaiters() throws Exception {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      for (int spins = 0;
-          waiter.isAlive() && (!CallWaits.parkedInTheCall(waiter, Thread.State.WAITING)
-              || fake.callbacksQueued());
-          spins++) {
-        assertThat(System.nanoTime() - deadline).as("the waiter parks or ends").isNegative();
+      for (int spins = 0; (receiver != null && !receiver.settled())
+          || (sender != null && !sender.settled())
+          || ((receiver != null || sender != null) && fake.callbacksQueued()); spins++) {
+        assertThat(System.nanoTime() - deadline).as("the waiters park or end").isNegative();
         if (spins < 1_000) {
           Thread.yield();
         } else {
           LockSupport.parkNanos(10_000);
         }
       }
-      if (waiter.isAlive()) {
-        assertThat(waiterReceives ? recvWaits() : sendWaits())
-            .as("a waiter parked where the model says it cannot wait").isTrue();
-        return;
+      if (receiver != null && !receiver.thread.isAlive()) {
+        expectRecv(receiver.outcome.get());
+        receiver = null;
       }
-      if (waiterReceives) {
-        expectRecv(waiterOutcome.get());
-      } else {
-        expectSend(waiterOutcome.get(), "parked");
+      if (sender != null && !sender.thread.isAlive()) {
+        expectSend(sender.outcome.get(), "parked");
+        sender = null;
       }
-      waiter = null;
+      if (receiver != null) {
+        assertThat(recvWaits()).as("a receiver parked where the model says it cannot wait")
+            .isTrue();
+      }
+      if (sender != null) {
+        assertThat(sendWaits()).as("a sender parked where the model says it cannot wait")
+            .isTrue();
+      }
     }
 
     void checkAlways() throws InterruptedException {
@@ -619,7 +717,8 @@ class ClientCallModelTest {
         apply(Event.CLOSED_CANCELLED);
       }
       apply(Event.CLOSE);
-      assertThat(waiter).as("a waiter outlived the call").isNull();
+      assertThat(receiver).as("a receiver outlived the call").isNull();
+      assertThat(sender).as("a sender outlived the call").isNull();
     }
   }
 
