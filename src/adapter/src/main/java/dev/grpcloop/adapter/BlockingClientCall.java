@@ -4,12 +4,15 @@ import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientStreamTracer;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 
 /**
@@ -25,9 +28,16 @@ import java.util.concurrent.locks.Condition;
  * was read, and its size (the call asks for the next one at once, so that reading ahead never
  * waits for the thread the response goes to), and that the server's trailers arrived. grpc holds
  * {@code onClose} back until the responses before it have been received, so without the trailers
- * a client that only sends would never hear that the server has finished. The trailers also tell
- * whose status {@code onClose} brings: grpc hands on the very trailers the server sent with the
- * server's status, and trailers of its own with a status it made on this side (GRPC-TRAPS 24).
+ * a client that only sends would never hear that the server has finished. With retries or hedging
+ * grpc runs several attempts and commits to the first that receives headers: only that attempt's
+ * responses and trailers count.
+ *
+ * <p>Whose status {@code onClose} brings is decided on this side, not read off the status: a
+ * {@code CANCELLED} or {@code DEADLINE_EXCEEDED} is this side giving up only if its deadline has
+ * passed or its {@link Context} was cancelled (its own cancel and close fail the call before grpc
+ * answers); any other status, the server's {@code CANCELLED} or {@code DEADLINE_EXCEEDED} among
+ * them, comes after every response that arrived before it (GRPC-TRAPS 24). Interceptors may
+ * replace the trailers object, so its identity tells nothing.
  */
 final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     implements ClientStream<ReqT, RespT>, ClientUnaryCall<RespT> {
@@ -46,8 +56,11 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
   /** The trailers the call ended with; null until it ends. */
   private Metadata endTrailers;
 
-  /** The trailers the server sent, as the tracer saw them arrive after headers; null until. */
-  private Metadata serverTrailers;
+  /** The earlier of the call's and its Context's deadlines, when it was made; null if neither. */
+  private final Deadline deadline;
+
+  /** The Context the call was made in: its cancellation cancels the call. */
+  private final Context context;
 
   /** closeSend was called, or the only request of the call was sent: no more requests. */
   private boolean sendClosed;
@@ -64,6 +77,8 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
   BlockingClientCall(Channel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options) {
     super(options.getOption(BlockingClientCalls.MAX_BUFFERED_BYTES), true, true);
+    this.context = Context.current();
+    this.deadline = earlier(options.getDeadline(), context.getDeadline());
     this.call = channel.newCall(method,
         options.withStreamTracerFactory(new Tracing()).withExecutor(callbackExecutor()));
   }
@@ -366,15 +381,13 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     }
   }
 
-  /** The server's trailers arrived: its status follows, with them, once its responses are in. */
-  private void serverFinished(Metadata trailers) {
-    lock.lock();
-    try {
-      serverTrailers = trailers;
-    } finally {
-      lock.unlock();
-    }
-    peerFinished();
+  private static Deadline earlier(Deadline a, Deadline b) {
+    return a == null ? b : b == null ? a : a.minimum(b);
+  }
+
+  /** Whether this side has given up on the call: its deadline passed, or its Context cancelled. */
+  private boolean abandonedHere() {
+    return (deadline != null && deadline.isExpired()) || context.isCancelled();
   }
 
   private void setSendClosed() {
@@ -411,52 +424,56 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
     @Override
     public void onClose(Status status, Metadata trailers) {
-      boolean fromServer;
       lock.lock();
       try {
         endTrailers = trailers;
-        fromServer = trailers != null && trailers == serverTrailers;
         metadataArrived.signalAll();
       } finally {
         lock.unlock();
       }
       // The server's status, whatever its code, is its last word, after the responses it sent.
-      // A CANCELLED or DEADLINE_EXCEEDED that grpc made here is this side giving up (its deadline,
-      // its Context cancelled, even after the server's trailers arrived): cancel wins over what
-      // was buffered. Any other status of grpc's (a broken transport) comes after them too.
+      // A CANCELLED or DEADLINE_EXCEEDED once this side's deadline passed or its Context was
+      // cancelled is this side giving up, even if the server's trailers came first: cancel wins
+      // over what was buffered. Any other status (a broken transport) comes after them too.
       Status.Code code = status.getCode();
-      boolean abandoned = !fromServer
-          && (code == Status.Code.CANCELLED || code == Status.Code.DEADLINE_EXCEEDED);
+      boolean abandoned = (code == Status.Code.CANCELLED || code == Status.Code.DEADLINE_EXCEEDED)
+          && abandonedHere();
       ended(status, trailers, abandoned);
     }
   }
 
   /**
-   * One tracer per attempt (grpc may retry a call). Trailers end the call only on an attempt that
-   * received headers, which grpc commits to; a trailers-only answer may yet be retried, and holds
-   * no responses back anyway.
+   * One tracer per attempt (grpc may retry or hedge a call). grpc commits to the first attempt
+   * that receives headers, so that attempt alone reads the call's responses and trailers; the
+   * others are cancelled, and a trailers-only answer may yet be retried (and holds no responses
+   * back anyway).
    */
   private final class Tracing extends ClientStreamTracer.Factory {
+    /** Set by the attempt that received headers first: the one grpc commits to. */
+    private final AtomicBoolean committed = new AtomicBoolean();
+
     @Override
     public ClientStreamTracer newClientStreamTracer(
         ClientStreamTracer.StreamInfo info, Metadata headers) {
       return new ClientStreamTracer() {
-        private boolean headersReceived; // this attempt's; written and read by its transport thread
+        private boolean isCommitted; // this attempt's; written and read by its transport thread
 
         @Override
         public void inboundHeaders(Metadata headers) {
-          headersReceived = true;
+          isCommitted = committed.compareAndSet(false, true);
         }
 
         @Override
         public void inboundMessageRead(int seqNo, long wireSize, long uncompressedSize) {
-          messageRead((int) Math.min(Integer.MAX_VALUE, Math.max(0, wireSize)));
+          if (isCommitted) {
+            messageRead((int) Math.min(Integer.MAX_VALUE, Math.max(0, wireSize)));
+          }
         }
 
         @Override
         public void inboundTrailers(Metadata trailers) {
-          if (headersReceived) {
-            serverFinished(trailers);
+          if (isCommitted) {
+            peerFinished();
           }
         }
       };

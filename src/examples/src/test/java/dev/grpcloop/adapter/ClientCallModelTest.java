@@ -13,6 +13,7 @@ import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientStreamTracer;
+import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -66,9 +67,10 @@ class ClientCallModelTest {
 
   /**
    * What happens to the call. CLOSED_x: grpc's onClose with status x (FAILED: UNAVAILABLE), the
-   * server's once its trailers arrived after headers (TRAILERS), else one grpc made on this side.
-   * DEADLINE_HERE: this side's deadline passes after the server's trailers arrived, before grpc
-   * delivered them; grpc drops them and ends the call with its own DEADLINE_EXCEEDED.
+   * server's once its trailers arrived after headers (TRAILERS); before them, CLOSED_DEADLINE is
+   * this side's deadline (its Context is cancelled first) and CLOSED_CANCELLED a reset by the
+   * server. DEADLINE_HERE: this side's deadline passes after the server's trailers arrived, before
+   * grpc delivered them; grpc drops them and ends the call with its own DEADLINE_EXCEEDED.
    */
   enum Event {
     HEADERS, MESSAGE, TRAILERS, CLOSED_OK, CLOSED_FAILED, CLOSED_CANCELLED, CLOSED_DEADLINE,
@@ -354,6 +356,8 @@ class ClientCallModelTest {
     final ClientStream<Message, Message> stream;
     final ClientStreamTracer tracer;
     final FakeClientCall fake;
+    /** The Context the call is made in; cancelled where this side's deadline passes. */
+    final Context.CancellableContext scope = Context.current().withCancellation();
 
     // ---- the model ----
     State state = State.OPEN;
@@ -385,9 +389,14 @@ class ClientCallModelTest {
     Waiter sender;
 
     Run() {
-      stream = BlockingClientCalls.bidiStreaming(channel, BIDI,
-          CallOptions.DEFAULT.withOption(BlockingClientCalls.MAX_BUFFERED_BYTES, MAX_BYTES),
-          new Metadata());
+      Context previous = scope.attach();
+      try {
+        stream = BlockingClientCalls.bidiStreaming(channel, BIDI,
+            CallOptions.DEFAULT.withOption(BlockingClientCalls.MAX_BUFFERED_BYTES, MAX_BYTES),
+            new Metadata());
+      } finally {
+        scope.detach(previous);
+      }
       fake = channel.call;
       tracer = fake.options.getStreamTracerFactories().get(0).newClientStreamTracer(
           ClientStreamTracer.StreamInfo.newBuilder().build(), new Metadata());
@@ -450,9 +459,14 @@ class ClientCallModelTest {
               : event == Event.CLOSED_FAILED ? Status.UNAVAILABLE
               : event == Event.CLOSED_CANCELLED ? Status.CANCELLED : Status.DEADLINE_EXCEEDED;
           boolean fromServer = serverTrailersSeen && event != Event.DEADLINE_HERE;
+          boolean deadlineHere = event == Event.DEADLINE_HERE
+              || (event == Event.CLOSED_DEADLINE && !fromServer);
+          if (deadlineHere) {
+            scope.cancel(null);
+          }
           closeTrailers = fromServer ? serverTrailers : new Metadata();
           fake.listener.onClose(status, closeTrailers);
-          ended(status, fromServer);
+          ended(status, deadlineHere);
         }
         case READY -> {
           fake.ready = true;
@@ -529,7 +543,8 @@ class ClientCallModelTest {
      * grpc's onClose with {@code status}: the server's if {@code fromServer}, else made on this
      * side. Only this side's cancel or deadline drops what the call holds.
      */
-    void ended(Status status, boolean fromServer) {
+    /** grpc's onClose: {@code givenUpHere} when this side's deadline passed (its Context). */
+    void ended(Status status, boolean givenUpHere) {
       if (state == State.FAILED) {
         return;
       }
@@ -539,7 +554,7 @@ class ClientCallModelTest {
       }
       state = State.FAILED;
       failure = status.getCode();
-      if (!fromServer && (failure == Status.Code.CANCELLED
+      if (givenUpHere && (failure == Status.Code.CANCELLED
           || failure == Status.Code.DEADLINE_EXCEEDED)) {
         held.clear();
       }
