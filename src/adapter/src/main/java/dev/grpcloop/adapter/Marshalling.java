@@ -2,22 +2,25 @@ package dev.grpcloop.adapter;
 
 import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * The wrapped marshallers of a binding. They tell the call what grpc's listener does not: each
- * request's size (grpc parses a request and delivers it on the same thread, so the size travels
- * in a thread-local beside the message it belongs to), and a response whose serialization threw
- * (grpc then cancels the stream and returns normally from sendMessage).
+ * What a call learns from its method's marshallers, besides the messages: how big a message it
+ * holds is (for its byte bound), asked of the message itself; and, through the binding's wrapped
+ * response marshaller, a response whose serialization threw (grpc then cancels the stream and
+ * returns normally from sendMessage).
  */
 final class Marshalling {
   private Marshalling() {}
 
-  /** The last request parsed on this thread and its size. */
-  private static final ThreadLocal<Parsed> lastParsed = ThreadLocal.withInitial(Parsed::new);
+  private static final Logger logger = Logger.getLogger(Marshalling.class.getName());
+
+  /** The size of a message whose marshaller does not tell it. */
+  static final int UNKNOWN_SIZE = -1;
 
   /** The last response that failed to serialize on this thread; read only after a failure. */
   private static final ThreadLocal<RuntimeException> lastSerializeFailure = new ThreadLocal<>();
@@ -25,36 +28,40 @@ final class Marshalling {
   /** How many responses failed to serialize, anywhere: a cheap check before the thread-local. */
   private static final AtomicLong serializeFailures = new AtomicLong();
 
-  private static final class Parsed {
-    Object message;
-    int size;
-  }
+  /**
+   * The serialized sizes of one marshaller's messages: {@code available()} of the stream it makes
+   * for a message, if that is a {@link KnownLength} (protobuf's is: the message's {@code
+   * getSerializedSize()}, computed without serializing). A marshaller whose stream is not one is
+   * not asked again, since each ask could serialize a message once more: its messages are of
+   * {@link #UNKNOWN_SIZE}. Safe for any thread.
+   */
+  static final class Sizes<T> {
+    private final MethodDescriptor.Marshaller<T> marshaller;
 
-  static <T> MethodDescriptor.Marshaller<T> sizing(MethodDescriptor.Marshaller<T> delegate) {
-    return new MethodDescriptor.Marshaller<>() {
-      @Override
-      public InputStream stream(T value) {
-        return delegate.stream(value);
+    /** Whether the marshaller's streams know their length; false for good once one did not. */
+    private volatile boolean knownLength = true;
+
+    Sizes(MethodDescriptor.Marshaller<T> marshaller) {
+      this.marshaller = marshaller;
+    }
+
+    /** The serialized size of {@code message}, or {@link #UNKNOWN_SIZE}. */
+    int of(T message) {
+      if (!knownLength) {
+        return UNKNOWN_SIZE;
       }
-
-      @Override
-      public T parse(InputStream stream) {
-        T message;
-        long size;
+      try (InputStream stream = marshaller.stream(message)) {
         if (stream instanceof KnownLength) {
-          size = availableOf(stream);
-          message = delegate.parse(stream);
-        } else { // a compressed message: count what the parser reads
-          CountingInputStream counting = new CountingInputStream(stream);
-          message = delegate.parse(counting);
-          size = counting.count;
+          return stream.available();
         }
-        Parsed parsed = lastParsed.get();
-        parsed.message = message;
-        parsed.size = (int) Math.min(Integer.MAX_VALUE, size);
-        return message;
+      } catch (IOException | RuntimeException e) {
+        // Only the count is lost, never the message: it goes on, counted by the other bounds.
+        logger.log(Level.WARNING, "Could not measure a message; its marshaller's are not measured"
+            + " from now on", e);
       }
-    };
+      knownLength = false;
+      return UNKNOWN_SIZE;
+    }
   }
 
   static <T> MethodDescriptor.Marshaller<T> watching(MethodDescriptor.Marshaller<T> delegate) {
@@ -77,16 +84,6 @@ final class Marshalling {
     };
   }
 
-  /** The size of {@code message} if it is the request last parsed on this thread, else 0. */
-  static int takeSize(Object message) {
-    Parsed parsed = lastParsed.get();
-    if (parsed.message != message) {
-      return 0;
-    }
-    parsed.message = null;
-    return parsed.size;
-  }
-
   static long serializeFailures() {
     return serializeFailures.get();
   }
@@ -99,39 +96,5 @@ final class Marshalling {
     RuntimeException failure = lastSerializeFailure.get();
     lastSerializeFailure.remove();
     return failure;
-  }
-
-  private static long availableOf(InputStream stream) {
-    try {
-      return stream.available();
-    } catch (IOException e) {
-      return 0;
-    }
-  }
-
-  private static final class CountingInputStream extends FilterInputStream {
-    long count;
-
-    CountingInputStream(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      if (b >= 0) {
-        count++;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] buffer, int offset, int length) throws IOException {
-      int n = super.read(buffer, offset, length);
-      if (n > 0) {
-        count += n;
-      }
-      return n;
-    }
   }
 }
