@@ -32,6 +32,9 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
   private final ClientCall<ReqT, RespT> call;
 
+  /** Measures each response as it is delivered, for the byte bound. */
+  private final Marshalling.Sizes<RespT> responseSizes;
+
   /** Signalled when the response headers arrive and when the call ends. */
   private final Condition metadataArrived = lock.newCondition();
 
@@ -56,6 +59,7 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
   BlockingClientCall(Channel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options) {
     super(options.getOption(BlockingClientCalls.MAX_BUFFERED_BYTES), true, true);
+    this.responseSizes = new Marshalling.Sizes<>(method.getResponseMarshaller());
     this.call = channel.newCall(method,
         options.withStreamTracerFactory(new Tracing()).withExecutor(callbackExecutor()));
   }
@@ -381,7 +385,7 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
     @Override
     public void onMessage(RespT message) {
-      messageDelivered(message);
+      messageDelivered(message, responseSizes.of(message));
     }
 
     @Override
@@ -407,6 +411,10 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     }
   }
 
+  /** The response headers' name of the compressor of the messages that follow. */
+  private static final Metadata.Key<String> MESSAGE_ENCODING =
+      Metadata.Key.of("grpc-encoding", Metadata.ASCII_STRING_MARSHALLER);
+
   /**
    * One tracer per attempt (grpc may retry a call). Trailers end the call only on an attempt that
    * received headers, which grpc commits to; a trailers-only answer may yet be retried, and holds
@@ -418,15 +426,20 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
         ClientStreamTracer.StreamInfo info, Metadata headers) {
       return new ClientStreamTracer() {
         private boolean headersReceived; // this attempt's; written and read by its transport thread
+        private boolean compressed; // its headers name a compressor: wire sizes are not the sizes
 
         @Override
         public void inboundHeaders(Metadata headers) {
           headersReceived = true;
+          String encoding = headers.get(MESSAGE_ENCODING);
+          compressed = encoding != null && !encoding.equals("identity");
         }
 
         @Override
         public void inboundMessageRead(int seqNo, long wireSize, long uncompressedSize) {
-          messageRead((int) Math.min(Integer.MAX_VALUE, Math.max(0, wireSize)));
+          // -1 from the in-process transport, which moves no bytes.
+          messageRead(compressed || wireSize < 0 ? Marshalling.UNKNOWN_SIZE
+              : (int) Math.min(Integer.MAX_VALUE, wireSize));
         }
 
         @Override
