@@ -33,9 +33,9 @@ import java.util.logging.Logger;
  *
  * <p>Each binding checks at once that the handler's kind is the method's, and fails naming the
  * method if not. A binding wraps the method's response marshaller (to see a response that fails
- * to serialize), so build the service with {@link #service} or {@link #replace}: grpc's own {@code
- * ServerServiceDefinition.builder(descriptor)} refuses a method that is not the descriptor's very
- * instance.
+ * to serialize, also when its stream fails only as it is read), so build the service with {@link
+ * #service} or {@link #replace}: grpc's own {@code ServerServiceDefinition.builder(descriptor)}
+ * refuses a method that is not the descriptor's very instance.
  *
  * <p>Every call runs its handler on a thread of its own, by default a new virtual thread named
  * after the method and the call ({@code echo.EchoService/EchoStream#17}), inside the call's {@link

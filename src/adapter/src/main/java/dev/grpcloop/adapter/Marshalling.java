@@ -1,18 +1,19 @@
 package dev.grpcloop.adapter;
 
+import io.grpc.Context;
+import io.grpc.Drainable;
 import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.concurrent.atomic.AtomicLong;
+import java.io.OutputStream;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * What a call learns from its method's marshallers, besides the messages: how big a message it
- * holds is (for its byte bound), asked of the message itself; and, through the binding's wrapped
- * response marshaller, a response whose serialization threw (grpc then cancels the stream and
- * returns normally from sendMessage).
+ * holds is (for its byte bound), and, on a server, that a response could not be serialized. Both
+ * are asked of the message or its stream; nothing is kept on a thread.
  */
 final class Marshalling {
   private Marshalling() {}
@@ -22,11 +23,19 @@ final class Marshalling {
   /** The size of a message whose marshaller does not tell it. */
   static final int UNKNOWN_SIZE = -1;
 
-  /** The last response that failed to serialize on this thread; read only after a failure. */
-  private static final ThreadLocal<RuntimeException> lastSerializeFailure = new ThreadLocal<>();
+  /**
+   * The server call whose handler, or helper, runs in a Context: told of its responses that fail
+   * to serialize. grpc calls the response marshaller's {@code stream} inside {@code sendMessage},
+   * on the thread that sends, so the call's Context is current there.
+   */
+  static final Context.Key<SerializationWatch> SENDING_CALL =
+      Context.key("dev.grpcloop.adapter.sendingCall");
 
-  /** How many responses failed to serialize, anywhere: a cheap check before the thread-local. */
-  private static final AtomicLong serializeFailures = new AtomicLong();
+  /** Told, on whichever thread reads a response's stream, that it could not be serialized. */
+  @FunctionalInterface
+  interface SerializationWatch {
+    void failed(Exception cause);
+  }
 
   /**
    * The serialized sizes of one marshaller's messages: {@code available()} of the stream it makes
@@ -64,17 +73,29 @@ final class Marshalling {
     }
   }
 
+  /**
+   * {@code delegate}, whose streams tell the server call that sends a response (found through
+   * {@link #SENDING_CALL}) when they fail: when {@code stream} throws, or, as protobuf's stream
+   * may, when the stream is read, by grpc's framer inside {@code sendMessage} (Netty) or later by
+   * the client (in-process). grpc itself only cancels the stream, and returns normally.
+   */
   static <T> MethodDescriptor.Marshaller<T> watching(MethodDescriptor.Marshaller<T> delegate) {
     return new MethodDescriptor.Marshaller<>() {
       @Override
       public InputStream stream(T value) {
-        try {
+        SerializationWatch watch = SENDING_CALL.get();
+        if (watch == null) { // not sent by a handler of ours: nobody to tell
           return delegate.stream(value);
+        }
+        InputStream stream;
+        try {
+          stream = delegate.stream(value);
         } catch (RuntimeException e) {
-          lastSerializeFailure.set(e);
-          serializeFailures.incrementAndGet();
+          watch.failed(e);
           throw e;
         }
+        return stream instanceof KnownLength
+            ? new WatchedKnownLength(stream, watch) : new Watched(stream, watch);
       }
 
       @Override
@@ -84,17 +105,70 @@ final class Marshalling {
     };
   }
 
-  static long serializeFailures() {
-    return serializeFailures.get();
+  /**
+   * A response's stream that reports its failures to its call, and passes everything else on.
+   * Drainable, so that grpc's framer still writes a protobuf message straight into its buffers.
+   */
+  private static class Watched extends InputStream implements Drainable {
+    private final InputStream in;
+    private final SerializationWatch watch;
+
+    Watched(InputStream in, SerializationWatch watch) {
+      this.in = in;
+      this.watch = watch;
+    }
+
+    @Override
+    public int read() throws IOException {
+      try {
+        return in.read();
+      } catch (IOException | RuntimeException e) {
+        watch.failed(e);
+        throw e;
+      }
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+      try {
+        return in.read(buffer, offset, length);
+      } catch (IOException | RuntimeException e) {
+        watch.failed(e);
+        throw e;
+      }
+    }
+
+    @Override
+    public int drainTo(OutputStream target) throws IOException {
+      try {
+        return in instanceof Drainable drainable
+            ? drainable.drainTo(target) : (int) Math.min(Integer.MAX_VALUE, in.transferTo(target));
+      } catch (IOException | RuntimeException e) {
+        watch.failed(e);
+        throw e;
+      }
+    }
+
+    @Override
+    public int available() throws IOException {
+      try {
+        return in.available();
+      } catch (IOException | RuntimeException e) {
+        watch.failed(e);
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      in.close();
+    }
   }
 
-  /** The failure of a response on this thread since {@code before} was read, or null. */
-  static RuntimeException serializeFailureSince(long before) {
-    if (serializeFailures.get() == before) {
-      return null;
+  /** A watched stream whose {@code available()} is, as its delegate's, the exact length. */
+  private static final class WatchedKnownLength extends Watched implements KnownLength {
+    WatchedKnownLength(InputStream in, SerializationWatch watch) {
+      super(in, watch);
     }
-    RuntimeException failure = lastSerializeFailure.get();
-    lastSerializeFailure.remove();
-    return failure;
   }
 }
