@@ -47,6 +47,9 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
   private final ClientCall<ReqT, RespT> call;
 
+  /** Measures each response as it is delivered, for the byte bound. */
+  private final Marshalling.Sizes<RespT> responseSizes;
+
   /** Signalled when the response headers arrive and when the call ends. */
   private final Condition metadataArrived = lock.newCondition();
 
@@ -79,6 +82,7 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     super(options.getOption(BlockingClientCalls.MAX_BUFFERED_BYTES), true, true);
     this.context = Context.current();
     this.deadline = earlier(options.getDeadline(), context.getDeadline());
+    this.responseSizes = new Marshalling.Sizes<>(method.getResponseMarshaller());
     this.call = channel.newCall(method,
         options.withStreamTracerFactory(new Tracing()).withExecutor(callbackExecutor()));
   }
@@ -414,7 +418,7 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
     @Override
     public void onMessage(RespT message) {
-      messageDelivered(message);
+      messageDelivered(message, responseSizes.of(message));
     }
 
     @Override
@@ -442,6 +446,10 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     }
   }
 
+  /** The response headers' name of the compressor of the messages that follow. */
+  private static final Metadata.Key<String> MESSAGE_ENCODING =
+      Metadata.Key.of("grpc-encoding", Metadata.ASCII_STRING_MARSHALLER);
+
   /**
    * One tracer per attempt (grpc may retry or hedge a call). grpc commits to the first attempt
    * that receives headers, so that attempt alone reads the call's responses and trailers; the
@@ -456,17 +464,23 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     public ClientStreamTracer newClientStreamTracer(
         ClientStreamTracer.StreamInfo info, Metadata headers) {
       return new ClientStreamTracer() {
-        private boolean isCommitted; // this attempt's; written and read by its transport thread
+        // This attempt's; written and read by its transport thread.
+        private boolean isCommitted;
+        private boolean compressed; // its headers name a compressor: wire sizes are not the sizes
 
         @Override
         public void inboundHeaders(Metadata headers) {
           isCommitted = committed.compareAndSet(false, true);
+          String encoding = headers.get(MESSAGE_ENCODING);
+          compressed = encoding != null && !encoding.equals("identity");
         }
 
         @Override
         public void inboundMessageRead(int seqNo, long wireSize, long uncompressedSize) {
           if (isCommitted) {
-            messageRead((int) Math.min(Integer.MAX_VALUE, Math.max(0, wireSize)));
+            // -1 from the in-process transport, which moves no bytes.
+            messageRead(compressed || wireSize < 0 ? Marshalling.UNKNOWN_SIZE
+                : (int) Math.min(Integer.MAX_VALUE, wireSize));
           }
         }
 

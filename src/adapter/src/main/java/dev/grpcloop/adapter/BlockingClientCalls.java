@@ -39,7 +39,21 @@ public final class BlockingClientCalls {
 
   /**
    * No more responses are asked of the transport while a call holds this many bytes of them that
-   * were not received yet (sizes as they came over the wire). Default 4 MiB.
+   * were not received yet. Default 4 MiB.
+   *
+   * <p>A response counts from the moment the transport reads it until {@code recv} returns it.
+   * Until grpc delivers it to the call, it counts its size on the wire if that is its serialized
+   * size: the transport tells it (Netty does; in-process does not) and the response headers name
+   * no compressor. Such a read asks for the next response at once. From its delivery (after the
+   * client's interceptors) it counts its serialized size as the method's response marshaller
+   * tells it: {@code available()} of the {@link io.grpc.KnownLength} stream it makes for the
+   * response (protobuf's: {@code getSerializedSize()}, uncompressed). A response whose wire size
+   * is not its size (in-process, compressed) counts nothing until delivered, and none is asked for
+   * until then. So a call holds at most this many bytes plus one response, on every transport,
+   * compressed or not. (An interceptor that replaces responses with larger ones can make it hold
+   * more: by the growth of each response that was read, not yet delivered, when the next was asked
+   * for.) A marshaller whose stream is not a {@code KnownLength} is asked once; its responses then
+   * count their wire size, or, without one, nothing: only the bound of 64 responses holds them.
    */
   public static final CallOptions.Key<Integer> MAX_BUFFERED_BYTES =
       CallOptions.Key.createWithDefault("grpc-loop.maxBufferedBytes", 4 << 20);

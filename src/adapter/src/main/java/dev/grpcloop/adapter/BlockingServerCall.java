@@ -55,7 +55,9 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
     this.call = call;
     this.binding = binding;
     this.requestHeaders = requestHeaders;
-    this.context = context;
+    // The handler and its helpers run in it: a response they send that fails to serialize, inside
+    // sendMessage or later on another thread, fails this call (Marshalling.watching).
+    this.context = context.withValue(Marshalling.SENDING_CALL, this::responseUnserializable);
     this.handler = binding.threads().newThread(this::runToCompletion);
   }
 
@@ -228,16 +230,20 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
       headersSent = true;
       call.sendHeaders(new Metadata());
     }
-    long failuresBefore = Marshalling.serializeFailures();
     call.sendMessage(message);
-    RuntimeException failed = Marshalling.serializeFailureSince(failuresBefore);
+    // The call failed while grpc had the message: its serialization failed (grpc cancelled the
+    // stream and returned normally), or a cancel came meanwhile. Either way this send reports it.
+    StatusException failed = failure();
     if (failed != null) {
-      // grpc cancelled the stream (and logged why): the client will not see this message or OK.
-      Status status = Status.INTERNAL.withDescription("the response could not be serialized")
-          .withCause(failed);
-      ended(status, null, true);
-      throw status.asException();
+      throw new StatusException(failed.getStatus(), failed.getTrailers());
     }
+  }
+
+  /** A response of this call could not be serialized, told on whichever thread read it. */
+  private void responseUnserializable(Exception cause) {
+    // grpc cancels the stream: the client sees CANCELLED, and never this message or a status.
+    ended(Status.INTERNAL.withDescription("the response could not be serialized").withCause(cause),
+        null, true);
   }
 
   @Override
@@ -350,7 +356,7 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
   private final class Listener extends ServerCall.Listener<ReqT> {
     @Override
     public void onMessage(ReqT message) {
-      messageArrived(message, Marshalling.takeSize(message));
+      messageArrived(message, Math.max(0, binding.requestSizes().of(message)));
     }
 
     @Override

@@ -32,10 +32,10 @@ import java.util.logging.Logger;
  * }</pre>
  *
  * <p>Each binding checks at once that the handler's kind is the method's, and fails naming the
- * method if not. A binding wraps the method's marshallers (to count each request's bytes, and to
- * see a response that fails to serialize), so build the service with {@link #service} or {@link
- * #replace}: grpc's own {@code ServerServiceDefinition.builder(descriptor)} refuses a method that
- * is not the descriptor's very instance.
+ * method if not. A binding wraps the method's response marshaller (to see a response that fails
+ * to serialize, also when its stream fails only as it is read), so build the service with {@link
+ * #service} or {@link #replace}: grpc's own {@code ServerServiceDefinition.builder(descriptor)}
+ * refuses a method that is not the descriptor's very instance.
  *
  * <p>Every call runs its handler on a thread of its own, by default a new virtual thread named
  * after the method and the call ({@code echo.EchoService/EchoStream#17}), inside the call's {@link
@@ -81,7 +81,14 @@ public final class BlockingServerCalls {
 
     /**
      * No more requests are asked of the transport while a call holds {@code bytes} of them that
-     * its handler has not received (sizes as grpc read them: serialized, uncompressed).
+     * its handler has not received. A request counts from grpc's delivery to the call (after the
+     * server's interceptors: one that an interceptor replaced counts as its replacement, one that
+     * it dropped not at all) until {@code recv} returns it, by its serialized size as the method's
+     * request marshaller tells it: {@code available()} of the {@link io.grpc.KnownLength} stream
+     * it makes for the request (protobuf's: {@code getSerializedSize()}, uncompressed), on every
+     * transport. So a call holds at most {@code bytes} plus one request. A marshaller whose stream
+     * is not a {@code KnownLength} is asked once; its requests then count 0 bytes, and only the
+     * bound of 64 requests holds them.
      */
     public Options withMaxBufferedBytes(int bytes) {
       if (bytes < 1) {
@@ -206,7 +213,7 @@ public final class BlockingServerCalls {
   /** What BlockingServerCall needs to run one method's calls. */
   record Binding<ReqT, RespT>(MethodDescriptor<ReqT, RespT> method, boolean singleRequest,
       boolean handlerMaySend, Body<ReqT, RespT> body, ThreadFactory threads,
-      int maxBufferedBytes) {}
+      int maxBufferedBytes, Marshalling.Sizes<ReqT> requestSizes) {}
 
   /** The body of one handler kind: what runs on the handler's thread. */
   @FunctionalInterface
@@ -223,13 +230,12 @@ public final class BlockingServerCalls {
     }
     ThreadFactory threads = options.threads != null ? options.threads
         : Thread.ofVirtual().name(method.getFullMethodName() + "#", 1).factory();
-    Binding<ReqT, RespT> binding = new Binding<>(
-        method, singleRequest, handlerMaySend, body, threads, options.maxBufferedBytes);
+    Binding<ReqT, RespT> binding = new Binding<>(method, singleRequest, handlerMaySend, body,
+        threads, options.maxBufferedBytes, new Marshalling.Sizes<>(method.getRequestMarshaller()));
     ServerCallHandler<ReqT, RespT> handler = (call, headers) ->
         // grpc runs startCall inside the call's Context: the handler's thread will run in it too.
         new BlockingServerCall<>(call, headers, Context.current(), binding).start();
-    MethodDescriptor<ReqT, RespT> wrapped = method.toBuilder(
-        Marshalling.sizing(method.getRequestMarshaller()),
+    MethodDescriptor<ReqT, RespT> wrapped = method.toBuilder(method.getRequestMarshaller(),
         Marshalling.watching(method.getResponseMarshaller())).build();
     return ServerMethodDefinition.create(wrapped, handler);
   }

@@ -70,9 +70,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Inbound flow control: at most one message is requested at a time, from the callback that
  * delivers the one before (no thread hop on a direct executor; a client's call renews it earlier,
- * when the transport reads the message, {@link #messageRead}) or from the {@code recv} that makes
- * room, and only while the inbox holds less than its bounds. So the inbox holds at most {@code
- * maxBufferedBytes} plus one message, and at most {@link #MAX_BUFFERED_MESSAGES}.
+ * when the transport reads the message, {@link #messageRead}, if the wire tells its size) or from
+ * the {@code recv} that makes room, and only while the inbox holds less than its bounds. A message
+ * counts its serialized size: as its marshaller tells it once it is delivered ({@link
+ * Marshalling.Sizes}), and before that, on a client, as the wire tells it. So the inbox holds at
+ * most {@code maxBufferedBytes} plus one message, and at most {@link #MAX_BUFFERED_MESSAGES}.
  *
  * @param <InT> messages received from the peer
  * @param <OutT> messages sent to the peer
@@ -226,19 +228,20 @@ abstract class CallCore<InT, OutT> {
   }
 
   /**
-   * Client: the transport has read the next message, {@code size} bytes on the wire (0 if
-   * unknown), which grpc will deliver later ({@link #messageDelivered}), on whichever thread runs
-   * the call's callbacks. It counts against the bounds from now, and it renews the credit here, on
-   * the transport's thread: the next message is asked for before this one is handed over, so that
-   * reading ahead does not wait for the thread that receives. A read the call did not ask for (the
-   * in-process transport reports a message as read when the server writes it) changes nothing: it
-   * is counted when it is delivered.
+   * Client: the transport has read the next message, of serialized {@code size} as the wire tells
+   * it, which grpc will deliver later ({@link #messageDelivered}), on whichever thread runs the
+   * call's callbacks. It counts against the bounds from now, and it renews the credit here, on the
+   * transport's thread: the next message is asked for before this one is handed over, so that
+   * reading ahead does not wait for the thread that receives. A read without a size ({@link
+   * Marshalling#UNKNOWN_SIZE}: in-process, compressed), or one the call did not ask for (the
+   * in-process transport reports a message as read when the server writes it), changes nothing:
+   * the message counts from its delivery, as on the server, and the next is asked for then.
    */
   final void messageRead(int size) {
     boolean more;
     lock.lock();
     try {
-      if (inFlight == 0 || (state != State.OPEN && state != State.PEER_FINISHED)) {
+      if (size < 0 || inFlight == 0 || (state != State.OPEN && state != State.PEER_FINISHED)) {
         return;
       }
       inFlight--;
@@ -256,28 +259,36 @@ abstract class CallCore<InT, OutT> {
   }
 
   /**
-   * Client: grpc delivers the next message. It takes the place its read reserved; one whose read
-   * was not counted ({@link #messageRead}) arrives here as on the server.
+   * Client: grpc delivers the next message, of serialized {@code size} (or {@link
+   * Marshalling#UNKNOWN_SIZE}). It takes the place its read reserved, and counts from now by its
+   * own size; one whose read was not counted ({@link #messageRead}) arrives here as on the server.
    */
-  final void messageDelivered(InT message) {
+  final void messageDelivered(InT message, int size) {
+    boolean reserved;
+    boolean more = false;
     Thread wake = null;
     lock.lock();
     try {
-      if (inbox != null && inbox.reserved() > 0) {
-        if (state == State.OPEN || state == State.PEER_FINISHED) {
-          inbox.fill(message);
-          wake = parkedReceiver;
-        }
-        return;
+      reserved = inbox != null && inbox.reserved() > 0;
+      if (reserved && (state == State.OPEN || state == State.PEER_FINISHED)) {
+        inbox.fill(message, size);
+        wake = parkedReceiver;
+        more = claimCredit(); // its own size may leave room that its size on the wire did not
       }
     } finally {
       lock.unlock();
-      LockSupport.unpark(wake);
     }
-    messageArrived(message, 0);
+    if (!reserved) {
+      messageArrived(message, Math.max(0, size));
+      return;
+    }
+    LockSupport.unpark(wake);
+    if (more) {
+      requestFromTransport(1);
+    }
   }
 
-  /** A message arrived, {@code size} bytes as grpc read it (0 if unknown). */
+  /** A message arrived, of serialized {@code size} bytes (0 if unknown). */
   final void messageArrived(InT message, int size) {
     boolean more;
     Thread wake = null;

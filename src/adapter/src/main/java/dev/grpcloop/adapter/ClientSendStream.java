@@ -40,6 +40,13 @@ public interface ClientSendStream<ReqT, RespT> extends ClientCallScope {
    * Sends one request. Blocks while the transport is not ready to take it (the server reads slower
    * than this sends), so memory stays bounded.
    *
+   * <p>A request that the method's marshaller cannot serialize is handed over all the same (true):
+   * grpc then ends the call, and {@code recv} or {@link #closeAndRecv} throws the status it ended
+   * with. Where this side serializes the request (Netty), grpc cancels the call: {@code
+   * CANCELLED} "Failed to stream message", the marshaller's exception among its causes; where the
+   * server reads it (in-process), the server ends it as for any request it cannot parse: {@code
+   * UNKNOWN} from a grpc-java server.
+   *
    * @param message the request; not null
    * @return true if the request was handed to the transport; false if the call is already over
    *     (like Go's {@code io.EOF} from Send), in which case {@link #closeAndRecv} (or {@code

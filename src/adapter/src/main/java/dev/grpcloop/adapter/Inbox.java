@@ -7,9 +7,9 @@ package dev.grpcloop.adapter;
  * idle or parked stream carries none.
  *
  * <p>A client's call also holds places for messages the transport has read but grpc has not
- * delivered yet ({@link #reserve}): they count, with their sizes, from the moment they are read,
- * and take their message, in order, when it comes ({@link #fill}). They are always the newest:
- * {@link #poll} stops at the first.
+ * delivered yet ({@link #reserve}): they count, with their sizes on the wire, from the moment they
+ * are read, and take their message, in order, and its own size, when it comes ({@link #fill}).
+ * They are always the newest: {@link #poll} stops at the first.
  *
  * @param <T> the message type
  */
@@ -60,12 +60,20 @@ final class Inbox<T> {
     reserved++;
   }
 
-  /** Puts {@code message} in the oldest reserved place. */
-  void fill(T message) {
+  /**
+   * Puts {@code message} in the oldest reserved place, which counts {@code size} from now on, or
+   * still the size it was read with if that is {@link Marshalling#UNKNOWN_SIZE}.
+   */
+  void fill(T message, int size) {
     if (reserved == 0) {
       throw new IllegalStateException("no place reserved");
     }
-    items[(head + count - reserved) % items.length] = message;
+    int slot = (head + count - reserved) % items.length;
+    if (size >= 0) {
+      bytes += size - sizes[slot];
+      sizes[slot] = size;
+    }
+    items[slot] = message;
     reserved--;
   }
 

@@ -1,73 +1,101 @@
 package dev.grpcloop.adapter;
 
+import io.grpc.Context;
+import io.grpc.Drainable;
 import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.concurrent.atomic.AtomicLong;
+import java.io.OutputStream;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * The wrapped marshallers of a binding. They tell the call what grpc's listener does not: each
- * request's size (grpc parses a request and delivers it on the same thread, so the size travels
- * in a thread-local beside the message it belongs to), and a response whose serialization threw
- * (grpc then cancels the stream and returns normally from sendMessage).
+ * What a call learns from its method's marshallers, besides the messages: how big a message it
+ * holds is (for its byte bound), and, on a server, that a response could not be serialized. Both
+ * are asked of the message or its stream; nothing is kept on a thread.
  */
 final class Marshalling {
   private Marshalling() {}
 
-  /** The last request parsed on this thread and its size. */
-  private static final ThreadLocal<Parsed> lastParsed = ThreadLocal.withInitial(Parsed::new);
+  private static final Logger logger = Logger.getLogger(Marshalling.class.getName());
 
-  /** The last response that failed to serialize on this thread; read only after a failure. */
-  private static final ThreadLocal<RuntimeException> lastSerializeFailure = new ThreadLocal<>();
+  /** The size of a message whose marshaller does not tell it. */
+  static final int UNKNOWN_SIZE = -1;
 
-  /** How many responses failed to serialize, anywhere: a cheap check before the thread-local. */
-  private static final AtomicLong serializeFailures = new AtomicLong();
+  /**
+   * The server call whose handler, or helper, runs in a Context: told of its responses that fail
+   * to serialize. grpc calls the response marshaller's {@code stream} inside {@code sendMessage},
+   * on the thread that sends, so the call's Context is current there.
+   */
+  static final Context.Key<SerializationWatch> SENDING_CALL =
+      Context.key("dev.grpcloop.adapter.sendingCall");
 
-  private static final class Parsed {
-    Object message;
-    int size;
+  /** Told, on whichever thread reads a response's stream, that it could not be serialized. */
+  @FunctionalInterface
+  interface SerializationWatch {
+    void failed(Exception cause);
   }
 
-  static <T> MethodDescriptor.Marshaller<T> sizing(MethodDescriptor.Marshaller<T> delegate) {
-    return new MethodDescriptor.Marshaller<>() {
-      @Override
-      public InputStream stream(T value) {
-        return delegate.stream(value);
-      }
+  /**
+   * The serialized sizes of one marshaller's messages: {@code available()} of the stream it makes
+   * for a message, if that is a {@link KnownLength} (protobuf's is: the message's {@code
+   * getSerializedSize()}, computed without serializing). A marshaller whose stream is not one is
+   * not asked again, since each ask could serialize a message once more: its messages are of
+   * {@link #UNKNOWN_SIZE}. Safe for any thread.
+   */
+  static final class Sizes<T> {
+    private final MethodDescriptor.Marshaller<T> marshaller;
 
-      @Override
-      public T parse(InputStream stream) {
-        T message;
-        long size;
+    /** Whether the marshaller's streams know their length; false for good once one did not. */
+    private volatile boolean knownLength = true;
+
+    Sizes(MethodDescriptor.Marshaller<T> marshaller) {
+      this.marshaller = marshaller;
+    }
+
+    /** The serialized size of {@code message}, or {@link #UNKNOWN_SIZE}. */
+    int of(T message) {
+      if (!knownLength) {
+        return UNKNOWN_SIZE;
+      }
+      try (InputStream stream = marshaller.stream(message)) {
         if (stream instanceof KnownLength) {
-          size = availableOf(stream);
-          message = delegate.parse(stream);
-        } else { // a compressed message: count what the parser reads
-          CountingInputStream counting = new CountingInputStream(stream);
-          message = delegate.parse(counting);
-          size = counting.count;
+          return stream.available();
         }
-        Parsed parsed = lastParsed.get();
-        parsed.message = message;
-        parsed.size = (int) Math.min(Integer.MAX_VALUE, size);
-        return message;
+      } catch (IOException | RuntimeException e) {
+        // Only the count is lost, never the message: it goes on, counted by the other bounds.
+        logger.log(Level.WARNING, "Could not measure a message; its marshaller's are not measured"
+            + " from now on", e);
       }
-    };
+      knownLength = false;
+      return UNKNOWN_SIZE;
+    }
   }
 
+  /**
+   * {@code delegate}, whose streams tell the server call that sends a response (found through
+   * {@link #SENDING_CALL}) when they fail: when {@code stream} throws, or, as protobuf's stream
+   * may, when the stream is read, by grpc's framer inside {@code sendMessage} (Netty) or later by
+   * the client (in-process). grpc itself only cancels the stream, and returns normally.
+   */
   static <T> MethodDescriptor.Marshaller<T> watching(MethodDescriptor.Marshaller<T> delegate) {
     return new MethodDescriptor.Marshaller<>() {
       @Override
       public InputStream stream(T value) {
-        try {
+        SerializationWatch watch = SENDING_CALL.get();
+        if (watch == null) { // not sent by a handler of ours: nobody to tell
           return delegate.stream(value);
+        }
+        InputStream stream;
+        try {
+          stream = delegate.stream(value);
         } catch (RuntimeException e) {
-          lastSerializeFailure.set(e);
-          serializeFailures.incrementAndGet();
+          watch.failed(e);
           throw e;
         }
+        return stream instanceof KnownLength
+            ? new WatchedKnownLength(stream, watch) : new Watched(stream, watch);
       }
 
       @Override
@@ -77,61 +105,70 @@ final class Marshalling {
     };
   }
 
-  /** The size of {@code message} if it is the request last parsed on this thread, else 0. */
-  static int takeSize(Object message) {
-    Parsed parsed = lastParsed.get();
-    if (parsed.message != message) {
-      return 0;
-    }
-    parsed.message = null;
-    return parsed.size;
-  }
+  /**
+   * A response's stream that reports its failures to its call, and passes everything else on.
+   * Drainable, so that grpc's framer still writes a protobuf message straight into its buffers.
+   */
+  private static class Watched extends InputStream implements Drainable {
+    private final InputStream in;
+    private final SerializationWatch watch;
 
-  static long serializeFailures() {
-    return serializeFailures.get();
-  }
-
-  /** The failure of a response on this thread since {@code before} was read, or null. */
-  static RuntimeException serializeFailureSince(long before) {
-    if (serializeFailures.get() == before) {
-      return null;
-    }
-    RuntimeException failure = lastSerializeFailure.get();
-    lastSerializeFailure.remove();
-    return failure;
-  }
-
-  private static long availableOf(InputStream stream) {
-    try {
-      return stream.available();
-    } catch (IOException e) {
-      return 0;
-    }
-  }
-
-  private static final class CountingInputStream extends FilterInputStream {
-    long count;
-
-    CountingInputStream(InputStream in) {
-      super(in);
+    Watched(InputStream in, SerializationWatch watch) {
+      this.in = in;
+      this.watch = watch;
     }
 
     @Override
     public int read() throws IOException {
-      int b = super.read();
-      if (b >= 0) {
-        count++;
+      try {
+        return in.read();
+      } catch (IOException | RuntimeException e) {
+        watch.failed(e);
+        throw e;
       }
-      return b;
     }
 
     @Override
     public int read(byte[] buffer, int offset, int length) throws IOException {
-      int n = super.read(buffer, offset, length);
-      if (n > 0) {
-        count += n;
+      try {
+        return in.read(buffer, offset, length);
+      } catch (IOException | RuntimeException e) {
+        watch.failed(e);
+        throw e;
       }
-      return n;
+    }
+
+    @Override
+    public int drainTo(OutputStream target) throws IOException {
+      try {
+        return in instanceof Drainable drainable
+            ? drainable.drainTo(target) : (int) Math.min(Integer.MAX_VALUE, in.transferTo(target));
+      } catch (IOException | RuntimeException e) {
+        watch.failed(e);
+        throw e;
+      }
+    }
+
+    @Override
+    public int available() throws IOException {
+      try {
+        return in.available();
+      } catch (IOException | RuntimeException e) {
+        watch.failed(e);
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      in.close();
+    }
+  }
+
+  /** A watched stream whose {@code available()} is, as its delegate's, the exact length. */
+  private static final class WatchedKnownLength extends Watched implements KnownLength {
+    WatchedKnownLength(InputStream in, SerializationWatch watch) {
+      super(in, watch);
     }
   }
 }

@@ -66,9 +66,9 @@ public interface ServerCallScope {
   void setCompression(String compressorName);
 
   /**
-   * Whether the call was cancelled: the client cancelled it or went away, its deadline passed, or
-   * grpc ended it. Once true, {@code recv} and {@code send} throw, and nothing more reaches the
-   * client.
+   * Whether the call was cancelled: the client cancelled it or went away, its deadline passed,
+   * grpc ended it, or a response could not be serialized. Once true, {@code recv} and {@code send}
+   * throw, and nothing more reaches the client.
    */
   boolean isCancelled();
 

@@ -38,8 +38,10 @@ public interface ServerRecvStream<ReqT> extends ServerCallScope {
    * @return the next message, or null at a clean end of the client's stream
    * @throws StatusException if the call was cancelled, its deadline passed, or the transport
    *     failed: {@code CANCELLED} or {@code DEADLINE_EXCEEDED} (a client's deadline may arrive as
-   *     {@code CANCELLED}, when the client's timer fires first and its reset says only "cancel").
-   *     Thrown promptly, whatever was buffered; let it propagate out of the handler.
+   *     {@code CANCELLED}, when the client's timer fires first and its reset says only "cancel");
+   *     {@code INTERNAL} once a response could not be serialized (see {@link
+   *     ServerSendStream#send}). Thrown promptly, whatever was buffered; let it propagate out of
+   *     the handler.
    * @throws InterruptedException if the calling thread is interrupted while waiting
    * @throws IllegalStateException if called again after it returned null, after the call was
    *     closed, or by a second thread while another is inside it

@@ -30,9 +30,14 @@ public interface ServerSendStream<RespT> extends ServerCallScope {
    * bounded. Wakes when the transport is ready again, or when the call ends.
    *
    * @param message the message; not null
-   * @throws StatusException if the call was cancelled, its deadline passed, or grpc ended it (for
-   *     example because the message could not be serialized: {@code INTERNAL}), before or while
-   *     waiting: let it propagate out of the handler
+   * @throws StatusException if the call was cancelled, its deadline passed, or grpc ended it,
+   *     before or while waiting, or while grpc had the message: let it propagate out of the
+   *     handler. {@code INTERNAL} ("the response could not be serialized", the marshaller's
+   *     exception as its cause) once a response of this call failed to serialize: from the send of
+   *     that response where the transport serializes it inside the send (Netty), or where
+   *     the marshaller's {@code stream} itself throws; otherwise from the first send or recv after
+   *     the client read it (the in-process transport hands the client the unread stream). grpc
+   *     resets the stream: the client sees {@code CANCELLED}, not this status
    * @throws InterruptedException if the calling thread is interrupted while waiting
    * @throws IllegalStateException if called after the handler returned, by a second thread while
    *     another is inside it, or from a unary or client-streaming handler (which return instead)

@@ -540,10 +540,9 @@ class ClientCallModelTest {
     }
 
     /**
-     * grpc's onClose with {@code status}: the server's if {@code fromServer}, else made on this
-     * side. Only this side's cancel or deadline drops what the call holds.
+     * grpc's onClose with {@code status}; {@code givenUpHere} when this side's deadline passed
+     * (its Context was cancelled). Only this side's cancel or deadline drops what the call holds.
      */
-    /** grpc's onClose: {@code givenUpHere} when this side's deadline passed (its Context). */
     void ended(Status status, boolean givenUpHere) {
       if (state == State.FAILED) {
         return;

@@ -14,12 +14,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.grpcloop.adapter.TestServer.DeliveryCounter;
 import dev.grpcloop.adapter.TestServer.Transport;
 import dev.grpcloop.echo.proto.Message;
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusException;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.lang.ref.WeakReference;
+import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,8 +38,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Server side: how much the adapter asks the transport for. A unary or server-streaming call needs
  * no more than 2 messages; a streaming call holds at most 4 MiB (plus one message) unread, asks
- * for nothing while it holds its byte bound or its most messages, and a request made by an
- * interceptor does not break the adapter's accounting.
+ * for nothing while it holds its byte bound or its most messages, and an interceptor that asks
+ * for more, replaces a request or drops one does not break the adapter's accounting.
  */
 @Timeout(120)
 class InboundBoundTest {
@@ -145,6 +155,16 @@ class InboundBoundTest {
    */
   private static void assertHeldUnread(Transport transport, Message message, int toSend,
       BlockingServerCalls.Options options, int expected) throws Exception {
+    assertHeldUnread(transport, message, toSend, options, expected, message.getSerializedSize());
+  }
+
+  /**
+   * As above, behind {@code interceptors} (the last sees the call first), which may deliver to the
+   * handler other messages than those sent, of {@code deliveredSize} bytes.
+   */
+  private static void assertHeldUnread(Transport transport, Message message, int toSend,
+      BlockingServerCalls.Options options, int expected, int deliveredSize,
+      ServerInterceptor... interceptors) throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     ServerServiceDefinition service = TestMethods.service(BlockingServerCalls.bidiStreaming(BIDI,
         stream -> {
@@ -152,7 +172,9 @@ class InboundBoundTest {
           release.await();
         }, options));
     DeliveryCounter deliveries = new DeliveryCounter();
-    try (TestServer server = TestServer.start(transport, service, deliveries);
+    ServerInterceptor[] all = Arrays.copyOf(interceptors, interceptors.length + 1);
+    all[interceptors.length] = deliveries;
+    try (TestServer server = TestServer.start(transport, service, all);
         ClientStream<Message, Message> stream =
             BlockingClientCalls.bidiStreaming(server.channel(), BIDI)) {
       Thread sender = stream.startSender(() -> {
@@ -166,7 +188,7 @@ class InboundBoundTest {
       awaitDeliveriesSettled(deliveries, toSend, sender);
 
       assertThat(deliveries.delivered() - 1)
-          .as("messages of %d bytes held unread", message.getSerializedSize())
+          .as("messages of %d bytes held unread", deliveredSize)
           .isEqualTo(expected);
       release.countDown();
     }
@@ -196,6 +218,93 @@ class InboundBoundTest {
       if (System.nanoTime() - deadline > 0) {
         throw new AssertionError("deliveries never settled: " + deliveries.delivered());
       }
+    }
+  }
+
+  /**
+   * A request that an interceptor replaces counts as what the handler gets: small requests made
+   * 1,000 bytes each, with a bound of three of those, leave three held, not all that were sent.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aRequestReplacedByAnInterceptorCountsAsItsReplacement(Transport transport)
+      throws Exception {
+    Message big = msg("x".repeat(1000));
+    ServerInterceptor inflate = new ServerInterceptor() {
+      @Override
+      public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+          ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+        return new SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+          @Override
+          @SuppressWarnings("unchecked") // the method's requests are Messages
+          public void onMessage(ReqT message) {
+            super.onMessage((ReqT) big);
+          }
+        };
+      }
+    };
+    int bound = 3 * big.getSerializedSize();
+    assertHeldUnread(transport, msg("s"), 16, Bind.options().withMaxBufferedBytes(bound), 3,
+        big.getSerializedSize(), inflate);
+  }
+
+  /**
+   * A request that an interceptor drops is not kept anywhere: nothing the adapter holds for the
+   * byte bound outlives the call's use of it. The client serializes eagerly, so that the server
+   * parses a message of its own (in-process too), referenced only by what keeps it.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aRequestDroppedByAnInterceptorIsNotKept(Transport transport) throws Exception {
+    AtomicReference<WeakReference<Object>> dropped = new AtomicReference<>();
+    ServerInterceptor dropOne = new ServerInterceptor() {
+      @Override
+      public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+          ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+        return new SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+          @Override
+          public void onMessage(ReqT message) {
+            if (((Message) message).getText().equals("drop me")) {
+              dropped.set(new WeakReference<>(message));
+              call.request(1); // in its place, as an interceptor that drops must
+              return;
+            }
+            super.onMessage(message);
+          }
+        };
+      }
+    };
+    ServerServiceDefinition service = Bind.clientStreaming(CLIENT_STREAMING, requests -> {
+      int n = 0;
+      while (requests.recv() != null) {
+        n++;
+      }
+      return msg("received " + n);
+    });
+    MethodDescriptor.Marshaller<Message> proto = CLIENT_STREAMING.getRequestMarshaller();
+    MethodDescriptor<Message, Message> eager = CLIENT_STREAMING.toBuilder(
+        new MethodDescriptor.Marshaller<Message>() {
+          @Override
+          public InputStream stream(Message value) {
+            return new ByteArrayInputStream(value.toByteArray());
+          }
+
+          @Override
+          public Message parse(InputStream stream) {
+            return proto.parse(stream);
+          }
+        }, CLIENT_STREAMING.getResponseMarshaller()).build();
+    try (TestServer server = TestServer.start(transport, service, dropOne);
+        ClientSendStream<Message, Message> stream =
+            BlockingClientCalls.clientStreaming(server.channel(), eager)) {
+      assertThat(stream.send(msg("keep"))).isTrue();
+      assertThat(stream.send(msg("drop me"))).isTrue();
+      assertThat(stream.closeAndRecv().getText()).isEqualTo("received 1");
+      // While the server runs: its transport threads, and whatever they keep, are alive.
+      awaitUntil("the dropped request is collected", () -> {
+        System.gc();
+        return dropped.get() != null && dropped.get().get() == null;
+      });
     }
   }
 
