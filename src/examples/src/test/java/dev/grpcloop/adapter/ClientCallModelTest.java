@@ -125,10 +125,9 @@ class ClientCallModelTest {
   }
 
   /**
-   * A status the server sent (with the trailers the tracer saw arrive), whatever its code, comes
-   * after the responses before it. One grpc made on this side drops them if it is CANCELLED or
-   * DEADLINE_EXCEEDED (this side gave up: a cancel, a deadline) and keeps them otherwise (a broken
-   * transport).
+   * A status the server sent, whatever its code, comes after the responses before it. Once this
+   * side gave up (its deadline passed: its Context cancelled), a CANCELLED or DEADLINE_EXCEEDED
+   * drops them, and any other status (a broken transport) keeps them.
    */
   @Test
   void everyStatusTheServerSendsComesAfterItsResponses() throws Exception {
@@ -140,6 +139,8 @@ class ClientCallModelTest {
         }
         if (fromServer) {
           assertThat(run.apply(Event.TRAILERS)).isTrue();
+        } else {
+          run.scope.cancel(null); // this side's deadline passed: grpc ends the call
         }
         run.fake.listener.onClose(
             Status.fromCode(code), fromServer ? run.serverTrailers : new Metadata());
