@@ -31,6 +31,12 @@ class HaproxyProxyTest extends ProxiedCalls {
   }
 
   @Override
+  List<String> handlerEndsWhenTheClientGivesUp() {
+    return List.of(Status.Code.DEADLINE_EXCEEDED.name(), Status.Code.CANCELLED.name(),
+        EchoBackend.END_OF_STREAM);
+  }
+
+  @Override
   Proxy startPageProxy(Path binary, Path dir) throws IOException {
     return Proxy.haproxy(binary, ProxyPage.config(CONFIG), backend.port(), dir);
   }
