@@ -226,7 +226,7 @@ class CopyPathTest {
     List<Path> files = new ArrayList<>();
     try (Stream<Path> walk = Files.walk(from)) {
       walk.filter(Files::isRegularFile)
-          .filter(p -> !from.relativize(p).toString().startsWith("target"))
+          .filter(p -> !Repository.isBuildOutput(from.relativize(p)))
           .forEach(files::add);
     }
     for (Path file : files) {

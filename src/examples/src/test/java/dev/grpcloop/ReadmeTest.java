@@ -287,7 +287,7 @@ class ReadmeTest {
     Path sources = Repository.path("src");
     try (Stream<Path> files = Files.walk(sources)) {
       for (Path file : files.filter(p -> p.toString().endsWith(".java"))
-          .filter(p -> !isBuildOutput(sources.relativize(p))).toList()) {
+          .filter(p -> !Repository.isBuildOutput(sources.relativize(p))).toList()) {
         Matcher m = marked.matcher(Files.readString(file));
         while (m.find()) {
           String body = m.group(2).stripTrailing().stripIndent() + "\n";
@@ -297,15 +297,5 @@ class ReadmeTest {
       }
     }
     return snippets;
-  }
-
-  /** Whether {@code path} lies in a module's target/, where the build copies sources too. */
-  private static boolean isBuildOutput(Path path) {
-    for (Path name : path) {
-      if (name.toString().equals("target")) {
-        return true;
-      }
-    }
-    return false;
   }
 }

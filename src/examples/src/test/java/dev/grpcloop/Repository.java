@@ -27,10 +27,21 @@ public final class Repository {
     return path("src/protoc-plugin/src/main/java/dev/grpcloop/generator");
   }
 
+  /** Whether {@code path} lies in a module's target/, where the build copies sources too. */
+  public static boolean isBuildOutput(Path path) {
+    for (Path name : path) {
+      if (name.toString().equals("target")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The nearest directory, from the working one up, that holds mvnw and src/adapter. */
   private static Path findRoot() {
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      if (Files.isRegularFile(dir.resolve("mvnw")) && Files.isDirectory(dir.resolve("src/adapter"))) {
+      if (Files.isRegularFile(dir.resolve("mvnw"))
+          && Files.isDirectory(dir.resolve("src/adapter"))) {
         return dir;
       }
     }

@@ -73,14 +73,7 @@ class EventLoopOptionTest {
 
   @Test
   void echoWithTheFlagRunsItsHandlerOnALoop() throws Exception {
-    EchoService echo = new EchoService();
-    EchoServiceLoop.Service noted = new EchoServiceLoop.Service() {
-      @Override
-      public void echoStream(ServerStream<Message, Message> stream) throws Exception {
-        noteCarrier();
-        echo.echoStream(stream);
-      }
-    };
+    EchoServiceLoop.Service noted = notedEcho();
     Started server = start("echo", options -> EchoServiceLoop.bindService(noted, options),
         "--port", "0", ExampleServer.EVENT_LOOP);
 
@@ -93,14 +86,7 @@ class EventLoopOptionTest {
   /** The same check without the flag: the handler is not on a loop, so the check can fail. */
   @Test
   void echoWithoutTheFlagRunsItsHandlerOffTheLoops() throws Exception {
-    EchoService echo = new EchoService();
-    EchoServiceLoop.Service noted = new EchoServiceLoop.Service() {
-      @Override
-      public void echoStream(ServerStream<Message, Message> stream) throws Exception {
-        noteCarrier();
-        echo.echoStream(stream);
-      }
-    };
+    EchoServiceLoop.Service noted = notedEcho();
     Started server = start("echo", options -> EchoServiceLoop.bindService(noted, options),
         "--port", "0");
 
@@ -108,6 +94,18 @@ class EventLoopOptionTest {
         .isEqualTo("echo server listening on port " + server.port());
     assertThat(echo(channel(server.port()), "hello")).isEqualTo("hello");
     assertThat(carriers).singleElement().asString().doesNotStartWith("grpc-loop-carrier-");
+  }
+
+  /** The echo service, noting the carrier its handler runs on. */
+  private EchoServiceLoop.Service notedEcho() {
+    EchoService echo = new EchoService();
+    return new EchoServiceLoop.Service() {
+      @Override
+      public void echoStream(ServerStream<Message, Message> stream) throws Exception {
+        noteCarrier();
+        echo.echoStream(stream);
+      }
+    };
   }
 
   @Test
