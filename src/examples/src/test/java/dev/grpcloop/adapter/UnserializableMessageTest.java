@@ -163,7 +163,8 @@ class UnserializableMessageTest {
         assertThat(failed).hasRootCauseMessage("cannot serialize poison");
       }
       assertThat(stream.send(msg("after"))).as("a send once the call ended").isFalse();
-      threads.assertAllEnded();
+      // On Netty grpc may cancel the stream before its headers are written: no handler then.
+      threads.assertNoneAlive();
     }
   }
 }
