@@ -307,7 +307,7 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
   /** Requires lock. Waits once for the metadata (or runs the callbacks queued for this thread). */
   private void awaitMetadata() throws InterruptedException {
     try {
-      await(metadataArrived, NO_TIMEOUT, "headers");
+      awaitOnce(metadataArrived, NO_TIMEOUT, "headers");
     } catch (TimeoutException impossible) {
       throw new AssertionError(impossible);
     }

@@ -3,12 +3,9 @@ package dev.grpcloop.adapter;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -37,7 +34,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *                                                                       cancel; all
  * INPUT_ENDED    this side closes (client) before recv  FAILED          CANCELLED; drop; all
  *                returned end-of-stream
- * INPUT_ENDED    this side closes (client) after        same            nothing: all was received
+ * INPUT_ENDED    this side cancels (client), or closes  same            nothing: all was received
+ *                after recv returned end-of-stream
  * OPEN, INPUT_ENDED
  *                this side closes (server)              CLOSED          drop; grpc close; all
  * FAILED         this side closes                       same (client),  drop; nothing to tell grpc
@@ -53,28 +51,28 @@ import java.util.concurrent.locks.ReentrantLock;
  * threads, waiting or not, see the one outcome of a cancel (FAILED); CLOSED is the server's, once
  * its handler has finished and nobody may call either.
  *
- * <p>Two locks. {@code lock} guards every field here and each side's own state; grpc's callbacks
- * take only it, to record and signal, so they never wait for application work (grpc-java #7361).
- * {@code callLock} serialises calls into grpc's call object, which is not thread-safe; it is a
- * second lock because grpc may run a callback synchronously while a call into it is in progress
- * (in-process transport), so {@code lock} is never held across a call into grpc. A transition that
- * calls into grpc is made holding {@code callLock}, then {@code lock}, so that grpc sees calls in
- * the order of the transitions. Order: {@code callLock} before {@code lock}, never the reverse.
- * {@code request(n)} alone is made without {@code callLock}, from callbacks too: grpc documents it
- * as safe from any thread, and its own stubs call it so.
+ * <p>One way to wait: {@code lock} and its conditions. {@code lock} guards every field here and
+ * each side's own state; grpc's callbacks take only it, to record and signal, so they never wait
+ * for application work (grpc-java #7361). {@code callLock} only serialises calls into grpc's call
+ * object, which is not thread-safe; it is a second lock because grpc may run a callback (another
+ * call's, in-process) on the calling thread while a call into it is in progress, so {@code lock} is
+ * never held across a call into grpc. A transition that calls into grpc is made holding {@code
+ * callLock}, then {@code lock}, so that grpc sees calls in the order of the transitions. Order:
+ * {@code callLock} before {@code lock}, never the reverse. {@code request(n)} alone is made without
+ * {@code callLock}, from callbacks too: grpc documents it as safe from any thread.
  *
- * <p>A client's call runs grpc's callbacks on its own parked threads ({@link CallbackExecutor}): a
- * wait runs the callbacks queued for it, without the locks, before it parks and when it wakes, and
- * each blocking operation runs what is left as it ends. A server's callbacks run on grpc's
+ * <p>A client's call runs grpc's callbacks on its own waiting threads ({@link CallbackExecutor}):
+ * a wait runs the callbacks queued for it, without the lock, before it sleeps and when it wakes,
+ * and each blocking operation runs what is left as it ends. A server's callbacks run on grpc's
  * threads.
  *
  * <p>Inbound flow control: at most one message is requested at a time, from the callback that
- * delivers the one before (no thread hop on a direct executor; a client's call renews it earlier,
- * when the transport reads the message, {@link #messageRead}, if the wire tells its size) or from
- * the {@code recv} that makes room, and only while the inbox holds less than its bounds. A message
- * counts its serialized size: as its marshaller tells it once it is delivered ({@link
- * Marshalling.Sizes}), and before that, on a client, as the wire tells it. So the inbox holds at
- * most {@code maxBufferedBytes} plus one message, and at most {@link #MAX_BUFFERED_MESSAGES}.
+ * delivers the one before, or from the {@code recv} that makes room, and only while the inbox holds
+ * less than its bounds. A message counts its serialized size as its marshaller tells it once it is
+ * delivered ({@link Marshalling.Sizes}). A client's call renews the credit earlier, on the
+ * transport's thread, when the transport reads a message whose size the wire tells ({@link
+ * #messageRead}): the message holds a place in the inbox from then on. So the inbox holds at most
+ * {@code maxBufferedBytes} plus one message, and at most {@link #MAX_BUFFERED_MESSAGES}.
  *
  * @param <InT> messages received from the peer
  * @param <OutT> messages sent to the peer
@@ -108,11 +106,20 @@ abstract class CallCore<InT, OutT> {
   static final StatusException CALL_OVER =
       new StatusException(Status.OK.withDescription("the call is over"));
 
+  /** What {@link #tryWrite} returns once the message went to grpc. */
+  private static final long WRITTEN = -1;
+
   /** Guards every mutable field, here and in the subclass; see the class comment. */
   final ReentrantLock lock = new ReentrantLock();
 
   /** Serialises calls into grpc's call object; see the class comment. */
   final ReentrantLock callLock = new ReentrantLock();
+
+  /** The receiver's wait: signalled by a message, a change of state, a queued callback. */
+  private final Condition receivable = lock.newCondition();
+
+  /** The sender's wait: signalled by an onReady, a change of state, a queued callback. */
+  private final Condition writable = lock.newCondition();
 
   /** No message is requested while the inbox holds this many bytes. */
   private final int maxBufferedBytes;
@@ -126,7 +133,7 @@ abstract class CallCore<InT, OutT> {
   /** Runs grpc's callbacks on the threads that wait in the call (a client's); null: a server's. */
   private final CallbackExecutor callbacks;
 
-  /** Where the call stands. Changed only by the transitions in the class comment. */
+  /** Where the call stands. Changed only by {@link #transition}, as the class comment says. */
   private State state = State.OPEN;
 
   /** Why the call failed: set with FAILED, kept through CLOSED; null if it never failed. */
@@ -138,44 +145,28 @@ abstract class CallCore<InT, OutT> {
   /** Messages grpc delivered that recv has not taken; null while there are none. */
   private Inbox<InT> inbox;
 
-  /** Messages requested from grpc that have not arrived; never below 0. */
+  /** Messages requested from grpc that have not arrived; 0 or 1 but for interceptors' asks. */
   private int inFlight;
 
-  /** Incremented by every onReady, so that a sender cannot miss one between check and wait. */
-  private long readyEvents;
+  /**
+   * Counts onReady events and changes of state: a sender that found the transport not ready waits
+   * until it changes, so that none is missed between its look and its wait.
+   */
+  private long sendEvents;
 
-  /** The thread now inside recv, if any: one receiver at a time. Claimed by CAS. */
-  private volatile Thread receiver;
+  /** The thread inside recv, or null: one receiver at a time. */
+  private Thread receiver;
 
-  /** The thread now inside send, if any: one sender at a time. Claimed by CAS. */
-  private volatile Thread sender;
+  /** The thread inside send, or null: one sender at a time. */
+  private Thread sender;
 
   /**
-   * The receiver while it is parked for a message or a change of state; null otherwise. Set and
-   * cleared by the receiver itself; whoever enqueues or changes the state unparks it. A thread of
-   * its own, not a {@link Condition}: there is one receiver at a time, and a parked call then
-   * keeps no wait node and no condition object. A message's or an onReady's wake-up is given after
-   * the lock is released, so that the woken thread does not at once park again on the lock; one
-   * that comes late is an early return from a later park, which every park tolerates (the
-   * contract of {@link LockSupport#park}).
+   * Messages read ({@link #messageRead}) that took a place in the inbox, and those places since
+   * filled or given up ({@link #settleReads}). Written under lock; read without it to tell whether
+   * a callback may have left a place behind.
    */
-  private Thread parkedReceiver;
-
-  /** The sender while it is parked for an onReady or a change of state; as parkedReceiver. */
-  private Thread parkedSender;
-
-  private static final VarHandle RECEIVER;
-  private static final VarHandle SENDER;
-
-  static {
-    try {
-      MethodHandles.Lookup lookup = MethodHandles.lookup();
-      RECEIVER = lookup.findVarHandle(CallCore.class, "receiver", Thread.class);
-      SENDER = lookup.findVarHandle(CallCore.class, "sender", Thread.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
+  private volatile long placesTaken;
+  private volatile long placesSettled;
 
   /**
    * A call that holds at most {@code maxBufferedBytes} of unreceived messages; {@code
@@ -188,9 +179,22 @@ abstract class CallCore<InT, OutT> {
     this.callbacks = callbacksOnWaiters ? new CallbackExecutor(this::wakeWaiters) : null;
   }
 
-  /** The executor to give grpc for this call's callbacks, or null where grpc's own run them. */
+  /**
+   * The executor to give grpc for this call's callbacks, or null where grpc's own run them. When a
+   * callback has run, every message read before it was submitted has been delivered, or dropped by
+   * an interceptor: a place such a message still holds is given up ({@link #settleReads}).
+   */
   final Executor callbackExecutor() {
-    return callbacks;
+    return callbacks == null ? null : task -> {
+      long readBefore = placesTaken;
+      callbacks.execute(() -> {
+        try {
+          task.run();
+        } finally {
+          settleReads(readBefore);
+        }
+      });
+    };
   }
 
   /** Requires lock. Signals the side's own conditions too (a client's headers and trailers). */
@@ -228,85 +232,64 @@ abstract class CallCore<InT, OutT> {
   }
 
   /**
-   * Client: the transport has read the next message, of serialized {@code size} as the wire tells
-   * it, which grpc will deliver later ({@link #messageDelivered}), on whichever thread runs the
-   * call's callbacks. It counts against the bounds from now, and it renews the credit here, on the
-   * transport's thread: the next message is asked for before this one is handed over, so that
-   * reading ahead does not wait for the thread that receives. A read without a size ({@link
+   * Client, on the transport's thread: the transport has read the next message, of serialized
+   * {@code size} as the wire tells it, which grpc delivers later ({@link #messageDelivered}). It
+   * takes a place in the inbox now, and the next message is asked for at once, so that reading
+   * ahead never waits for the thread the message goes to. A read without a size ({@link
    * Marshalling#UNKNOWN_SIZE}: in-process, compressed), or one the call did not ask for (the
    * in-process transport reports a message as read when the server writes it), changes nothing:
-   * the message counts from its delivery, as on the server, and the next is asked for then.
+   * the message counts from its delivery, as on the server.
    */
   final void messageRead(int size) {
     boolean more;
     lock.lock();
     try {
-      if (size < 0 || inFlight == 0 || (state != State.OPEN && state != State.PEER_FINISHED)) {
+      if (size < 0 || inFlight == 0 || !messagesMayArrive()) {
         return;
       }
       inFlight--;
-      if (inbox == null) {
-        inbox = new Inbox<>();
-      }
-      inbox.reserve(size);
+      inbox().reserve(size);
+      placesTaken++;
       more = claimCredit();
     } finally {
       lock.unlock();
     }
-    if (more) {
-      requestFromTransport(1);
-    }
+    requestIf(more);
   }
 
   /**
    * Client: grpc delivers the next message, of serialized {@code size} (or {@link
-   * Marshalling#UNKNOWN_SIZE}). It takes the place its read reserved, and counts from now by its
-   * own size; one whose read was not counted ({@link #messageRead}) arrives here as on the server.
+   * Marshalling#UNKNOWN_SIZE}). It fills the oldest place a read took, and counts its own size from
+   * now; without one, it arrives as on the server ({@link #messageArrived}).
    */
   final void messageDelivered(InT message, int size) {
-    boolean reserved;
-    boolean more = false;
-    Thread wake = null;
+    boolean more;
     lock.lock();
     try {
-      reserved = inbox != null && inbox.reserved() > 0;
-      if (reserved && (state == State.OPEN || state == State.PEER_FINISHED)) {
+      if (inbox == null || inbox.reserved() == 0 || !messagesMayArrive()) {
+        more = enqueue(message, Math.max(0, size));
+      } else {
         inbox.fill(message, size);
-        wake = parkedReceiver;
+        placesSettled++;
+        receivable.signal();
         more = claimCredit(); // its own size may leave room that its size on the wire did not
       }
     } finally {
       lock.unlock();
     }
-    if (!reserved) {
-      messageArrived(message, Math.max(0, size));
-      return;
-    }
-    LockSupport.unpark(wake);
-    if (more) {
-      requestFromTransport(1);
-    }
+    requestIf(more);
   }
 
   /** A message arrived, of serialized {@code size} bytes (0 if unknown). */
   final void messageArrived(InT message, int size) {
     boolean more;
-    Thread wake = null;
     lock.lock();
     try {
-      inFlight = Math.max(0, inFlight - 1); // an interceptor may have asked for more than we did
-      if (state == State.OPEN || state == State.PEER_FINISHED) {
-        enqueue(message, size);
-        wake = parkedReceiver;
-      }
-      more = claimCredit();
+      more = enqueue(message, size);
     } finally {
       lock.unlock();
     }
-    LockSupport.unpark(wake);
-    if (more) {
-      requestFromTransport(1);
-    }
+    requestIf(more);
   }
 
   /** The client half-closed (server side). */
@@ -321,15 +304,13 @@ abstract class CallCore<InT, OutT> {
 
   /** onReady: the transport may take messages again. */
   final void readyChanged() {
-    Thread wake;
     lock.lock();
     try {
-      readyEvents++;
-      wake = parkedSender;
+      sendEvents++;
+      writable.signal();
     } finally {
       lock.unlock();
     }
-    LockSupport.unpark(wake);
   }
 
   /**
@@ -359,7 +340,7 @@ abstract class CallCore<InT, OutT> {
   final boolean cancelled(Status status) {
     lock.lock();
     try {
-      if (state != State.OPEN && state != State.PEER_FINISHED) {
+      if (!messagesMayArrive()) {
         return false;
       }
       fail(status.asException(), true);
@@ -377,12 +358,12 @@ abstract class CallCore<InT, OutT> {
   final boolean closedByClient(Status status) {
     lock.lock();
     try {
-      State from = state;
-      clearInbox();
-      if (from != State.FAILED && !(from == State.INPUT_ENDED && endReturned)) {
+      boolean running = messagesMayArrive();
+      inbox = null;
+      if (state != State.FAILED && !(state == State.INPUT_ENDED && endReturned)) {
         fail(status.asException(), true);
       }
-      return from == State.OPEN || from == State.PEER_FINISHED;
+      return running;
     } finally {
       lock.unlock();
     }
@@ -394,7 +375,7 @@ abstract class CallCore<InT, OutT> {
     try {
       State from = state;
       if (from != State.CLOSED) {
-        clearInbox();
+        inbox = null;
         transition(State.CLOSED);
       }
       return from;
@@ -432,43 +413,24 @@ abstract class CallCore<InT, OutT> {
   /** {@link #awaitMessage()}, waiting at most {@code nanos} ({@link #NO_TIMEOUT}: no limit). */
   final InT awaitMessage(long nanos)
       throws InterruptedException, StatusException, TimeoutException {
-    claim(RECEIVER, "recv");
+    InT message;
+    boolean more;
     try {
-      InT message;
-      boolean more;
       lock.lockInterruptibly();
       try {
-        while ((message = dequeue()) == null) {
-          switch (state) {
-            case CLOSED ->
-                throw new IllegalStateException("recv() called after the call was closed");
-            case FAILED -> throw failureException();
-            case INPUT_ENDED -> {
-              if (endReturned) {
-                throw new IllegalStateException(
-                    "recv() called again after it returned end-of-stream");
-              }
-              endReturned = true;
-              return null;
-            }
-            default -> { // OPEN, PEER_FINISHED: more may come
-              if (inbox != null && inbox.count() == 0) {
-                inbox = null; // a parked call keeps no empty ring: the next message makes one
-              }
-              nanos = park(true, nanos, "recv");
-            }
-          }
+        receiver = claim(receiver, "recv");
+        try {
+          message = nextMessage(nanos);
+          more = message != null && claimCredit();
+        } finally {
+          receiver = null;
         }
-        more = claimCredit();
       } finally {
         lock.unlock();
       }
-      if (more) {
-        requestFromTransport(1);
-      }
+      requestIf(more);
       return message;
     } finally {
-      RECEIVER.setVolatile(this, null);
       leaveWait();
     }
   }
@@ -488,46 +450,23 @@ abstract class CallCore<InT, OutT> {
     if (message == null) {
       throw new NullPointerException("message");
     }
-    claim(SENDER, "send");
     try {
-      for (;;) {
-        long seenEvents;
-        State seenState;
-        callLock.lockInterruptibly();
-        try {
-          lock.lock();
-          try {
-            checkSendable(state);
-            if (state == State.CLOSED) {
-              throw new IllegalStateException("send() called after the call was closed");
-            }
-            if (state == State.FAILED) {
-              throw failureException();
-            }
-            seenEvents = readyEvents;
-            seenState = state;
-          } finally {
-            lock.unlock();
-          }
-          if (transportReady()) {
-            writeToTransport(message);
-            return;
-          }
-        } finally {
-          callLock.unlock();
+      lock.lockInterruptibly();
+      try {
+        sender = claim(sender, "send");
+      } finally {
+        lock.unlock();
+      }
+      try {
+        for (long seen; (seen = tryWrite(message)) != WRITTEN; ) {
+          nanos = awaitSendEvent(seen, nanos);
         }
-        // Not ready: wait for an onReady since the check (none can be missed), or a new state.
-        lock.lockInterruptibly();
-        try {
-          while (readyEvents == seenEvents && state == seenState) {
-            nanos = park(false, nanos, "send");
-          }
-        } finally {
-          lock.unlock();
-        }
+      } finally {
+        lock.lock();
+        sender = null;
+        lock.unlock();
       }
     } finally {
-      SENDER.setVolatile(this, null);
       leaveWait();
     }
   }
@@ -542,85 +481,116 @@ abstract class CallCore<InT, OutT> {
     }
   }
 
-  /** Requires lock, held once. recv's and send's wait: {@link #waitOnce}, parked as their thread. */
-  private long park(boolean receiving, long nanos, String operation)
-      throws InterruptedException, TimeoutException {
-    return waitOnce(null, receiving, nanos, operation);
-  }
-
-  /** Requires lock, held once. A side's own wait, which many threads may share: on a condition. */
-  final long await(Condition condition, long nanos, String operation)
-      throws InterruptedException, TimeoutException {
-    return waitOnce(condition, false, nanos, operation);
-  }
-
   /**
-   * Requires lock, held once. Waits once, on {@code shared} or else parked as the call's receiver
-   * ({@code receiving}) or sender, for at most {@code nanos} ({@link #NO_TIMEOUT}: without limit),
-   * and returns the nanos left; throws once none are left. The caller looks again at what it waits
-   * for: a wait may end early. Where callbacks wait for a thread of the call (a client's), this
-   * thread runs them instead, without the lock, and returns. An operation that waits here ends with
-   * {@link #leaveWait}.
+   * Requires lock, held once. The call's one wait: on {@code condition}, for at most {@code nanos}
+   * ({@link #NO_TIMEOUT}: without limit); returns the nanos left, and throws once none are left.
+   * The caller looks again at what it waits for: a wait may end early. Where callbacks wait for a
+   * thread of the call (a client's), this thread runs them instead, without the lock, and returns.
+   * An operation that waits here ends with {@link #leaveWait}.
    */
-  private long waitOnce(Condition shared, boolean receiving, long nanos, String operation)
+  final long awaitOnce(Condition condition, long nanos, String operation)
       throws InterruptedException, TimeoutException {
-    long start = nanos == NO_TIMEOUT ? 0 : System.nanoTime();
     if (callbacks != null && callbacks.hasQueued()) {
+      long start = System.nanoTime();
       lock.unlock();
       try {
         callbacks.runQueued();
       } finally {
         lock.lock();
       }
-    } else {
-      if (nanos != NO_TIMEOUT && nanos <= 0) {
-        throw new TimeoutException(operation + "() timed out; the call goes on");
-      }
-      if (callbacks != null) {
-        callbacks.parking();
-      }
-      try {
-        if (shared == null) {
-          parkOnce(receiving, nanos);
-        } else if (nanos == NO_TIMEOUT) {
-          shared.await();
-        } else {
-          shared.awaitNanos(nanos);
-        }
-      } finally {
-        if (callbacks != null) {
-          callbacks.unparked();
-        }
-      }
+      return nanos == NO_TIMEOUT ? NO_TIMEOUT : Math.max(0, nanos - (System.nanoTime() - start));
     }
-    return nanos == NO_TIMEOUT ? NO_TIMEOUT : Math.max(0, nanos - (System.nanoTime() - start));
-  }
-
-  /** Requires lock, held once, which it releases while parked. Throws if interrupted. */
-  private void parkOnce(boolean receiving, long nanos) throws InterruptedException {
-    Thread current = Thread.currentThread();
-    if (receiving) {
-      parkedReceiver = current;
-    } else {
-      parkedSender = current;
+    if (nanos != NO_TIMEOUT && nanos <= 0) {
+      throw new TimeoutException(operation + "() timed out; the call goes on");
     }
-    lock.unlock();
+    if (callbacks != null) {
+      callbacks.parking();
+    }
     try {
       if (nanos == NO_TIMEOUT) {
-        LockSupport.park(this);
-      } else {
-        LockSupport.parkNanos(this, nanos);
+        condition.await();
+        return NO_TIMEOUT;
       }
+      return Math.max(0, condition.awaitNanos(nanos)); // never NO_TIMEOUT by chance
     } finally {
-      lock.lock();
-      if (receiving) {
-        parkedReceiver = null;
-      } else {
-        parkedSender = null;
+      if (callbacks != null) {
+        callbacks.unparked();
       }
     }
-    if (Thread.interrupted()) {
-      throw new InterruptedException();
+  }
+
+  // ---- the steps of the blocking operations ----
+
+  /** Requires lock, held once. recv's loop: takes a message, or ends, or waits for a change. */
+  private InT nextMessage(long nanos)
+      throws InterruptedException, StatusException, TimeoutException {
+    for (;;) {
+      InT message = inbox == null ? null : inbox.poll();
+      if (message != null) {
+        return message;
+      }
+      switch (state) {
+        case CLOSED -> throw new IllegalStateException("recv() called after the call was closed");
+        case FAILED -> throw failureException();
+        case INPUT_ENDED -> {
+          if (endReturned) {
+            throw new IllegalStateException("recv() called again after it returned end-of-stream");
+          }
+          endReturned = true;
+          return null;
+        }
+        default -> { // OPEN, PEER_FINISHED: more may come
+          if (inbox != null && inbox.count() == 0) {
+            inbox = null; // a waiting call keeps no empty ring: the next message makes one
+          }
+          nanos = awaitOnce(receivable, nanos, "recv");
+        }
+      }
+    }
+  }
+
+  /**
+   * send's one try, under callLock: writes the message if the call may send and the transport is
+   * ready, and returns {@link #WRITTEN}; else returns the send events seen before the look.
+   */
+  private long tryWrite(OutT message) throws InterruptedException, StatusException {
+    callLock.lockInterruptibly();
+    try {
+      long seen;
+      lock.lock();
+      try {
+        checkSendable(state);
+        if (state == State.CLOSED) {
+          throw new IllegalStateException("send() called after the call was closed");
+        }
+        if (state == State.FAILED) {
+          throw failureException();
+        }
+        seen = sendEvents;
+      } finally {
+        lock.unlock();
+      }
+      if (!transportReady()) {
+        return seen;
+      }
+      writeToTransport(message);
+      return WRITTEN;
+    } finally {
+      callLock.unlock();
+    }
+  }
+
+  /** Waits until an onReady or a change of state since {@code seen}; returns the nanos left. */
+  private long awaitSendEvent(long seen, long nanos)
+      throws InterruptedException, TimeoutException {
+    lock.lockInterruptibly();
+    try {
+      while (sendEvents == seen) {
+        nanos = awaitOnce(writable, nanos, "send");
+      }
+      return nanos;
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -635,7 +605,40 @@ abstract class CallCore<InT, OutT> {
     }
   }
 
-  // ---- helpers; each requires lock ----
+  /**
+   * A callback submitted once {@code readBefore} places were taken has run: a place taken before it
+   * and still empty waits for a message an interceptor dropped. Gives such places up, so that they
+   * no longer count against the bounds. (A callback submitted by another thread, grpc's deadline
+   * timer say, between a read and its delivery may give up a place too early: that message then
+   * arrives as on the server.)
+   */
+  private void settleReads(long readBefore) {
+    if (placesSettled >= readBefore) {
+      return;
+    }
+    boolean more;
+    lock.lock();
+    try {
+      for (long stale = readBefore - placesSettled; stale > 0 && inbox != null
+          && inbox.reserved() > 0; stale--) {
+        inbox.unreserve();
+      }
+      placesSettled = Math.max(placesSettled, readBefore);
+      more = claimCredit();
+    } finally {
+      lock.unlock();
+    }
+    requestIf(more);
+  }
+
+  // ---- helpers ----
+
+  /** Asks grpc for the next message if {@link #claimCredit} said so. Without locks. */
+  private void requestIf(boolean more) {
+    if (more) {
+      requestFromTransport(1);
+    }
+  }
 
   private void moveFromOpen(State to) {
     lock.lock();
@@ -652,27 +655,45 @@ abstract class CallCore<InT, OutT> {
   private void fail(StatusException cause, boolean dropInbox) {
     failure = cause;
     if (dropInbox) {
-      clearInbox();
+      inbox = null;
     }
     transition(State.FAILED);
   }
 
-  /** Requires lock. Every change of state wakes every waiter, who re-reads the state. */
+  /** Requires lock. Every change of state wakes the receiver and the sender, who look again. */
   private void transition(State to) {
     state = to;
+    sendEvents++;
     wakeReceiverAndSender();
   }
 
   /** Requires lock. */
   private void wakeReceiverAndSender() {
-    LockSupport.unpark(parkedReceiver);
-    LockSupport.unpark(parkedSender);
+    receivable.signal();
+    writable.signal();
+  }
+
+  /** Requires lock. Whether grpc may still deliver messages: OPEN or PEER_FINISHED. */
+  private boolean messagesMayArrive() {
+    return state == State.OPEN || state == State.PEER_FINISHED;
+  }
+
+  /**
+   * Requires lock. Holds a message that arrived while messages may; returns whether to ask for the
+   * next. A message beyond what was asked for (an interceptor asked too) is held all the same.
+   */
+  private boolean enqueue(InT message, int size) {
+    inFlight = Math.max(0, inFlight - 1);
+    if (messagesMayArrive()) {
+      inbox().add(message, size);
+      receivable.signal();
+    }
+    return claimCredit();
   }
 
   /** Requires lock. Whether to ask for one more message now; if so, counts it as in flight. */
   private boolean claimCredit() {
-    boolean moreMayArrive = state == State.OPEN || state == State.PEER_FINISHED;
-    if (!streamingInput || !moreMayArrive || inFlight > 0 || (inbox != null
+    if (!streamingInput || !messagesMayArrive() || inFlight > 0 || (inbox != null
         && (inbox.count() >= MAX_BUFFERED_MESSAGES || inbox.bytes() >= maxBufferedBytes))) {
       return false;
     }
@@ -680,36 +701,26 @@ abstract class CallCore<InT, OutT> {
     return true;
   }
 
+  /** Requires lock. The inbox, made when the first message of a while comes. */
+  private Inbox<InT> inbox() {
+    if (inbox == null) {
+      inbox = new Inbox<>();
+    }
+    return inbox;
+  }
+
   /** Requires lock. A fresh exception per throw, so that its stack trace shows the caller. */
   private StatusException failureException() {
     return new StatusException(failure.getStatus(), failure.getTrailers());
   }
 
-  /** Requires lock. */
-  private void enqueue(InT message, int size) {
-    if (inbox == null) {
-      inbox = new Inbox<>();
-    }
-    inbox.add(message, size);
-  }
-
-  /** Requires lock. Takes the oldest message, or returns null if there is none. */
-  private InT dequeue() {
-    return inbox == null ? null : inbox.poll();
-  }
-
-  /** Requires lock. Drops every buffered message. */
-  private void clearInbox() {
-    inbox = null;
-  }
-
-  /** Makes the calling thread the one inside {@code operation}, or throws if another is. */
-  private void claim(VarHandle role, String operation) {
+  /** Requires lock. The calling thread, as the one inside {@code operation}; throws if another is. */
+  private static Thread claim(Thread holder, String operation) {
     Thread current = Thread.currentThread();
-    if (!role.compareAndSet(this, null, current)) {
-      throw new IllegalStateException(
-          operation + "() called from " + current + " while " + role.getVolatile(this)
-              + " is still inside it: use one " + operation + " thread at a time");
+    if (holder != null) {
+      throw new IllegalStateException(operation + "() called from " + current + " while " + holder
+          + " is still inside it: use one " + operation + " thread at a time");
     }
+    return current;
   }
 }

@@ -77,6 +77,18 @@ final class Inbox<T> {
     reserved--;
   }
 
+  /** Gives up the newest reserved place: its message will not come. */
+  void unreserve() {
+    if (reserved == 0) {
+      throw new IllegalStateException("no place reserved");
+    }
+    int slot = (head + count - 1) % items.length;
+    bytes -= sizes[slot];
+    sizes[slot] = 0;
+    count--;
+    reserved--;
+  }
+
   private void append(T message, int size) {
     if (count == items.length) {
       Object[] grownItems = new Object[count * 2];

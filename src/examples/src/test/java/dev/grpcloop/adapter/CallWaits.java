@@ -8,7 +8,7 @@ final class CallWaits {
 
   /**
    * Whether {@code thread} is in {@code state} inside one of the call's waits ({@code
-   * CallCore.waitOnce}: recv's, send's, a client's metadata), rather than running, or waiting a
+   * CallCore#awaitOnce}: recv's, send's, a client's metadata), rather than running, or waiting a
    * moment for a lock on its way there or out.
    */
   static boolean parkedInTheCall(Thread thread, Thread.State state) {
@@ -22,7 +22,7 @@ final class CallWaits {
         return false; // taking the call's lock, not waiting in the call
       }
       if (frame.getClassName().equals(CallCore.class.getName())
-          && frame.getMethodName().equals("waitOnce")) {
+          && frame.getMethodName().equals("awaitOnce")) {
         inWait = true;
       }
     }

@@ -20,6 +20,7 @@ import io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Timeout;
@@ -72,6 +73,60 @@ class ClientInboundBoundTest {
     int held = heldUnread(transport, response, 16, 3 * response.getSerializedSize(), true);
     assertThat(held).as("gzipped responses of %d bytes held unread",
         response.getSerializedSize()).isEqualTo(3);
+  }
+
+  /**
+   * A response an interceptor drops leaves no place held for it: the server sends 300 (more than
+   * four times the 64 the call holds), an interceptor drops two of every three, and the client
+   * receives every third, then end-of-stream. The interceptor does not ask for a response in place
+   * of one it drops: over Netty the call asks for the next as the transport reads one, so it need
+   * not (in-process, where the call asks as each is delivered, it must, as on a server). Each recv
+   * waits at most 10 s, so that a call that stopped asking fails here, not at the class's timeout.
+   */
+  @ParameterizedTest
+  @EnumSource(value = Transport.class, names = {"NETTY", "NETTY_EVENT_LOOP"})
+  void responsesAnInterceptorDropsDoNotStallTheCall(Transport transport) throws Exception {
+    int total = 300;
+    var handler = BlockingServerCalls.<Message, Message>serverStreaming(SERVER_STREAMING,
+        (request, responses) -> {
+          for (int i = 0; i < total; i++) {
+            responses.send(msg(Integer.toString(i)));
+          }
+        }, threads.options());
+    try (TestServer server = TestServer.start(transport, service(handler));
+        ClientRecvStream<Message> stream = BlockingClientCalls.serverStreaming(
+            ClientInterceptors.intercept(server.channel(), dropAllButEveryThird()),
+            SERVER_STREAMING, CallOptions.DEFAULT, new Metadata(), msg("go"))) {
+      for (int i = 0; i < total; i += 3) {
+        assertThat(stream.recv(10, TimeUnit.SECONDS)).as("response %d", i)
+            .isEqualTo(msg(Integer.toString(i)));
+      }
+      assertThat(stream.recv(10, TimeUnit.SECONDS)).as("end-of-stream").isNull();
+    }
+  }
+
+  /** Passes on the first response of every three and drops the other two. */
+  private static ClientInterceptor dropAllButEveryThird() {
+    return new ClientInterceptor() {
+      @Override
+      public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
+          MethodDescriptor<ReqT, RespT> method, CallOptions options, Channel next) {
+        return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
+          @Override
+          public void start(Listener<RespT> listener, Metadata headers) {
+            AtomicInteger seen = new AtomicInteger();
+            super.start(new SimpleForwardingClientCallListener<>(listener) {
+              @Override
+              public void onMessage(RespT message) {
+                if (seen.getAndIncrement() % 3 == 0) {
+                  super.onMessage(message);
+                }
+              }
+            }, headers);
+          }
+        };
+      }
+    };
   }
 
   /**
