@@ -418,7 +418,7 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
     @Override
     public void onMessage(RespT message) {
-      messageDelivered(message, responseSizes.of(message));
+      messageArrived(message, responseSizes.of(message));
     }
 
     @Override

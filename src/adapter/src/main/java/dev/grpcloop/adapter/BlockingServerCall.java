@@ -356,7 +356,7 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
   private final class Listener extends ServerCall.Listener<ReqT> {
     @Override
     public void onMessage(ReqT message) {
-      messageArrived(message, Math.max(0, binding.requestSizes().of(message)));
+      messageArrived(message, binding.requestSizes().of(message));
     }
 
     @Override

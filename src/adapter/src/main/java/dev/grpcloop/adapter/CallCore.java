@@ -66,13 +66,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * and each blocking operation runs what is left as it ends. A server's callbacks run on grpc's
  * threads.
  *
- * <p>Inbound flow control: at most one message is requested at a time, from the callback that
- * delivers the one before, or from the {@code recv} that makes room, and only while the inbox holds
- * less than its bounds. A message counts its serialized size as its marshaller tells it once it is
- * delivered ({@link Marshalling.Sizes}). A client's call renews the credit earlier, on the
- * transport's thread, when the transport reads a message whose size the wire tells ({@link
- * #messageRead}): the message holds a place in the inbox from then on. So the inbox holds at most
- * {@code maxBufferedBytes} plus one message, and at most {@link #MAX_BUFFERED_MESSAGES}.
+ * <p>Inbound flow control, and what the inbox may hold, is the {@link Inbox}'s: one message asked
+ * for at a time, and none while it holds its bounds.
  *
  * @param <InT> messages received from the peer
  * @param <OutT> messages sent to the peer
@@ -121,15 +116,6 @@ abstract class CallCore<InT, OutT> {
   /** The sender's wait: signalled by an onReady, a change of state, a queued callback. */
   private final Condition writable = lock.newCondition();
 
-  /** No message is requested while the inbox holds this many bytes. */
-  private final int maxBufferedBytes;
-
-  /**
-   * Whether messages are asked for as recv takes them. A call of one request asks for two at its
-   * start and never more: the one, and enough to tell that a client sent too many.
-   */
-  private final boolean streamingInput;
-
   /** Runs grpc's callbacks on the threads that wait in the call (a client's); null: a server's. */
   private final CallbackExecutor callbacks;
 
@@ -142,11 +128,8 @@ abstract class CallCore<InT, OutT> {
   /** recv returned end-of-stream: a further recv is a programming error. */
   private boolean endReturned;
 
-  /** Messages grpc delivered that recv has not taken; null while there are none. */
-  private Inbox<InT> inbox;
-
-  /** Messages requested from grpc that have not arrived; 0 or 1 but for interceptors' asks. */
-  private int inFlight;
+  /** Messages grpc delivered that recv has not taken, and the credit given for more. */
+  private final Inbox<InT> inbox;
 
   /**
    * Counts onReady events and changes of state: a sender that found the transport not ready waits
@@ -161,37 +144,28 @@ abstract class CallCore<InT, OutT> {
   private Thread sender;
 
   /**
-   * Messages read ({@link #messageRead}) that took a place in the inbox, and those places since
-   * filled or given up ({@link #settleReads}). Written under lock; read without it to tell whether
-   * a callback may have left a place behind.
-   */
-  private volatile long placesTaken;
-  private volatile long placesSettled;
-
-  /**
    * A call that holds at most {@code maxBufferedBytes} of unreceived messages; {@code
    * callbacksOnWaiters}: grpc's callbacks run on the threads waiting in it, through {@link
    * #callbackExecutor}.
    */
   CallCore(int maxBufferedBytes, boolean streamingInput, boolean callbacksOnWaiters) {
-    this.maxBufferedBytes = maxBufferedBytes;
-    this.streamingInput = streamingInput;
+    this.inbox = new Inbox<>(maxBufferedBytes, streamingInput);
     this.callbacks = callbacksOnWaiters ? new CallbackExecutor(this::wakeWaiters) : null;
   }
 
   /**
    * The executor to give grpc for this call's callbacks, or null where grpc's own run them. When a
    * callback has run, every message read before it was submitted has been delivered, or dropped by
-   * an interceptor: a place such a message still holds is given up ({@link #settleReads}).
+   * an interceptor: a place such a message still holds is given up ({@link Inbox#settle}).
    */
   final Executor callbackExecutor() {
     return callbacks == null ? null : task -> {
-      long readBefore = placesTaken;
+      long placesBefore = inbox.placesTaken();
       callbacks.execute(() -> {
         try {
           task.run();
         } finally {
-          settleReads(readBefore);
+          settle(placesBefore);
         }
       });
     };
@@ -224,7 +198,7 @@ abstract class CallCore<InT, OutT> {
   final void requestInitial(int count) {
     lock.lock();
     try {
-      inFlight += count;
+      inbox.requested(count);
     } finally {
       lock.unlock();
     }
@@ -233,24 +207,14 @@ abstract class CallCore<InT, OutT> {
 
   /**
    * Client, on the transport's thread: the transport has read the next message, of serialized
-   * {@code size} as the wire tells it, which grpc delivers later ({@link #messageDelivered}). It
-   * takes a place in the inbox now, and the next message is asked for at once, so that reading
-   * ahead never waits for the thread the message goes to. A read without a size ({@link
-   * Marshalling#UNKNOWN_SIZE}: in-process, compressed), or one the call did not ask for (the
-   * in-process transport reports a message as read when the server writes it), changes nothing:
-   * the message counts from its delivery, as on the server.
+   * {@code size} as the wire tells it ({@link Marshalling#UNKNOWN_SIZE}: in-process, compressed),
+   * which grpc delivers later ({@link #messageArrived}); see {@link Inbox#read}.
    */
   final void messageRead(int size) {
     boolean more;
     lock.lock();
     try {
-      if (size < 0 || inFlight == 0 || !messagesMayArrive()) {
-        return;
-      }
-      inFlight--;
-      inbox().reserve(size);
-      placesTaken++;
-      more = claimCredit();
+      more = inbox.read(size, messagesMayArrive());
     } finally {
       lock.unlock();
     }
@@ -258,34 +222,15 @@ abstract class CallCore<InT, OutT> {
   }
 
   /**
-   * Client: grpc delivers the next message, of serialized {@code size} (or {@link
-   * Marshalling#UNKNOWN_SIZE}). It fills the oldest place a read took, and counts its own size from
-   * now; without one, it arrives as on the server ({@link #messageArrived}).
+   * grpc delivers a message, of serialized {@code size} ({@link Marshalling#UNKNOWN_SIZE}: unknown),
+   * into the place its read took, if it took one ({@link Inbox#delivered}).
    */
-  final void messageDelivered(InT message, int size) {
-    boolean more;
-    lock.lock();
-    try {
-      if (inbox == null || inbox.reserved() == 0 || !messagesMayArrive()) {
-        more = enqueue(message, Math.max(0, size));
-      } else {
-        inbox.fill(message, size);
-        placesSettled++;
-        receivable.signal();
-        more = claimCredit(); // its own size may leave room that its size on the wire did not
-      }
-    } finally {
-      lock.unlock();
-    }
-    requestIf(more);
-  }
-
-  /** A message arrived, of serialized {@code size} bytes (0 if unknown). */
   final void messageArrived(InT message, int size) {
     boolean more;
     lock.lock();
     try {
-      more = enqueue(message, size);
+      more = inbox.delivered(message, size, messagesMayArrive());
+      receivable.signal();
     } finally {
       lock.unlock();
     }
@@ -359,7 +304,7 @@ abstract class CallCore<InT, OutT> {
     lock.lock();
     try {
       boolean running = messagesMayArrive();
-      inbox = null;
+      inbox.drop();
       if (state != State.FAILED && !(state == State.INPUT_ENDED && endReturned)) {
         fail(status.asException(), true);
       }
@@ -375,7 +320,7 @@ abstract class CallCore<InT, OutT> {
     try {
       State from = state;
       if (from != State.CLOSED) {
-        inbox = null;
+        inbox.drop();
         transition(State.CLOSED);
       }
       return from;
@@ -421,7 +366,7 @@ abstract class CallCore<InT, OutT> {
         receiver = claim(receiver, "recv");
         try {
           message = nextMessage(nanos);
-          more = message != null && claimCredit();
+          more = message != null && inbox.claimCredit(messagesMayArrive());
         } finally {
           receiver = null;
         }
@@ -491,14 +436,7 @@ abstract class CallCore<InT, OutT> {
   final long awaitOnce(Condition condition, long nanos, String operation)
       throws InterruptedException, TimeoutException {
     if (callbacks != null && callbacks.hasQueued()) {
-      long start = System.nanoTime();
-      lock.unlock();
-      try {
-        callbacks.runQueued();
-      } finally {
-        lock.lock();
-      }
-      return nanos == NO_TIMEOUT ? NO_TIMEOUT : Math.max(0, nanos - (System.nanoTime() - start));
+      return runCallbacksInstead(nanos);
     }
     if (nanos != NO_TIMEOUT && nanos <= 0) {
       throw new TimeoutException(operation + "() timed out; the call goes on");
@@ -521,11 +459,23 @@ abstract class CallCore<InT, OutT> {
 
   // ---- the steps of the blocking operations ----
 
+  /** Requires lock, held once. Runs the queued callbacks without it; returns the nanos left. */
+  private long runCallbacksInstead(long nanos) {
+    long start = System.nanoTime();
+    lock.unlock();
+    try {
+      callbacks.runQueued();
+    } finally {
+      lock.lock();
+    }
+    return nanos == NO_TIMEOUT ? NO_TIMEOUT : Math.max(0, nanos - (System.nanoTime() - start));
+  }
+
   /** Requires lock, held once. recv's loop: takes a message, or ends, or waits for a change. */
   private InT nextMessage(long nanos)
       throws InterruptedException, StatusException, TimeoutException {
     for (;;) {
-      InT message = inbox == null ? null : inbox.poll();
+      InT message = inbox.poll();
       if (message != null) {
         return message;
       }
@@ -540,9 +490,7 @@ abstract class CallCore<InT, OutT> {
           return null;
         }
         default -> { // OPEN, PEER_FINISHED: more may come
-          if (inbox != null && inbox.count() == 0) {
-            inbox = null; // a waiting call keeps no empty ring: the next message makes one
-          }
+          inbox.releaseIfEmpty();
           nanos = awaitOnce(receivable, nanos, "recv");
         }
       }
@@ -605,26 +553,15 @@ abstract class CallCore<InT, OutT> {
     }
   }
 
-  /**
-   * A callback submitted once {@code readBefore} places were taken has run: a place taken before it
-   * and still empty waits for a message an interceptor dropped. Gives such places up, so that they
-   * no longer count against the bounds. (A callback submitted by another thread, grpc's deadline
-   * timer say, between a read and its delivery may give up a place too early: that message then
-   * arrives as on the server.)
-   */
-  private void settleReads(long readBefore) {
-    if (placesSettled >= readBefore) {
-      return;
+  /** A callback submitted once {@code placesBefore} places were taken has run. */
+  private void settle(long placesBefore) {
+    if (inbox.settledUpTo(placesBefore)) {
+      return; // no place left behind: no lock
     }
     boolean more;
     lock.lock();
     try {
-      for (long stale = readBefore - placesSettled; stale > 0 && inbox != null
-          && inbox.reserved() > 0; stale--) {
-        inbox.unreserve();
-      }
-      placesSettled = Math.max(placesSettled, readBefore);
-      more = claimCredit();
+      more = inbox.settle(placesBefore, messagesMayArrive());
     } finally {
       lock.unlock();
     }
@@ -633,7 +570,7 @@ abstract class CallCore<InT, OutT> {
 
   // ---- helpers ----
 
-  /** Asks grpc for the next message if {@link #claimCredit} said so. Without locks. */
+  /** Asks grpc for the next message if the inbox said so. Without locks. */
   private void requestIf(boolean more) {
     if (more) {
       requestFromTransport(1);
@@ -655,7 +592,7 @@ abstract class CallCore<InT, OutT> {
   private void fail(StatusException cause, boolean dropInbox) {
     failure = cause;
     if (dropInbox) {
-      inbox = null;
+      inbox.drop();
     }
     transition(State.FAILED);
   }
@@ -676,37 +613,6 @@ abstract class CallCore<InT, OutT> {
   /** Requires lock. Whether grpc may still deliver messages: OPEN or PEER_FINISHED. */
   private boolean messagesMayArrive() {
     return state == State.OPEN || state == State.PEER_FINISHED;
-  }
-
-  /**
-   * Requires lock. Holds a message that arrived while messages may; returns whether to ask for the
-   * next. A message beyond what was asked for (an interceptor asked too) is held all the same.
-   */
-  private boolean enqueue(InT message, int size) {
-    inFlight = Math.max(0, inFlight - 1);
-    if (messagesMayArrive()) {
-      inbox().add(message, size);
-      receivable.signal();
-    }
-    return claimCredit();
-  }
-
-  /** Requires lock. Whether to ask for one more message now; if so, counts it as in flight. */
-  private boolean claimCredit() {
-    if (!streamingInput || !messagesMayArrive() || inFlight > 0 || (inbox != null
-        && (inbox.count() >= MAX_BUFFERED_MESSAGES || inbox.bytes() >= maxBufferedBytes))) {
-      return false;
-    }
-    inFlight = 1;
-    return true;
-  }
-
-  /** Requires lock. The inbox, made when the first message of a while comes. */
-  private Inbox<InT> inbox() {
-    if (inbox == null) {
-      inbox = new Inbox<>();
-    }
-    return inbox;
   }
 
   /** Requires lock. A fresh exception per throw, so that its stack trace shows the caller. */

@@ -1,72 +1,97 @@
 package dev.grpcloop.adapter;
 
 /**
- * The messages a call holds for {@code recv}, oldest first, with the sum of their sizes: a ring
- * that grows on demand (grpc may deliver more than the call asked for, when an interceptor asked
- * too). Not thread-safe: its call's lock guards it. The call drops it when it is empty, so that an
- * idle or parked stream carries none.
+ * The messages a call holds for {@code recv}, oldest first, with the sum of their sizes, and the
+ * credit the call gives grpc for more: inbound flow control. Not thread-safe: its call's lock
+ * guards it. {@code open} in a method's arguments says that grpc may still deliver messages.
  *
- * <p>A client's call also holds places for messages the transport has read but grpc has not
- * delivered yet ({@link #reserve}): they count, with their sizes on the wire, from the moment they
- * are read, and take their message, in order, and its own size, when it comes ({@link #fill}).
- * They are always the newest: {@link #poll} stops at the first.
+ * <p>At most one message is asked for at a time ({@link #claimCredit}), and only while the inbox
+ * holds fewer than {@link CallCore#MAX_BUFFERED_MESSAGES} and fewer bytes than its bound: so it
+ * holds at most that bound plus one message. A message counts the serialized size its marshaller
+ * tells once it is delivered ({@link Marshalling.Sizes}). A call of one request asks for two at its
+ * start and never more: the one, and enough to tell that a client sent too many.
+ *
+ * <p>A client's call also takes a place for a message as soon as the transport reads it ({@link
+ * #read}), with its size on the wire, and asks for the next at once: reading ahead then never waits
+ * for the thread the message goes to. The message fills the oldest place when grpc delivers it
+ * ({@link #delivered}). A message an interceptor drops never comes: once a callback submitted after
+ * its read has run, its place is given up ({@link #settle}). Places are always the newest: {@link
+ * #poll} stops at the first.
+ *
+ * <p>The ring is made by the first message and released when recv waits on an empty inbox, so
+ * that an idle or waiting stream carries none.
  *
  * @param <T> the message type
  */
 final class Inbox<T> {
 
-  /** The ring of messages; slots outside [head, head + count) are null. */
-  private Object[] items = new Object[4];
+  /** No message is asked for while the inbox holds this many bytes. */
+  private final long maxBytes;
+
+  /** Whether messages are asked for as recv takes them (false: a call of one request). */
+  private final boolean streaming;
+
+  /** The ring of messages and places, or null while it holds none. */
+  private Object[] items;
 
   /** sizes[i] is the size in bytes of items[i]. */
-  private int[] sizes = new int[4];
+  private int[] sizes;
 
   /** Index of the oldest message. */
   private int head;
 
-  /** Number of messages held. */
+  /** Messages held and places taken. */
   private int count;
 
-  /** Sum of the sizes of the messages held. */
+  /** Sum of the sizes of the messages held and places taken. */
   private long bytes;
 
   /** How many of the newest places wait for their message. */
   private int reserved;
 
-  /** Messages held and places reserved. */
-  int count() {
-    return count;
+  /** Messages asked of grpc that have not arrived; 0 or 1 but for interceptors' asks. */
+  private int inFlight;
+
+  /**
+   * Places taken by reads, and places since filled or given up. Written under the call's lock;
+   * read without it, so that a callback that left no place behind costs no lock ({@link #settle}).
+   */
+  private volatile long placesTaken;
+  private volatile long placesSettled;
+
+  Inbox(int maxBytes, boolean streaming) {
+    this.maxBytes = maxBytes;
+    this.streaming = streaming;
   }
 
-  /** Places that wait for their message. */
-  int reserved() {
-    return reserved;
-  }
-
-  long bytes() {
-    return bytes;
-  }
-
-  void add(T message, int size) {
-    if (reserved > 0) {
-      throw new IllegalStateException("a message added behind places reserved for others");
-    }
-    append(message, size);
-  }
-
-  /** Holds a place, and its size, for a message read that grpc has yet to deliver. */
-  void reserve(int size) {
-    append(null, size);
-    reserved++;
+  /** Counts the first {@code count} messages asked for: the call's initial credit. */
+  void requested(int count) {
+    inFlight += count;
   }
 
   /**
-   * Puts {@code message} in the oldest reserved place, which counts {@code size} from now on, or
-   * still the size it was read with if that is {@link Marshalling#UNKNOWN_SIZE}.
+   * The transport read a message of {@code size} bytes on the wire: takes its place, if the size is
+   * known and the message was asked for. Returns whether to ask for the next.
    */
-  void fill(T message, int size) {
-    if (reserved == 0) {
-      throw new IllegalStateException("no place reserved");
+  boolean read(int size, boolean open) {
+    if (size < 0 || inFlight == 0 || !open) {
+      return false; // it counts from its delivery, as on a server
+    }
+    inFlight--;
+    append(null, size);
+    reserved++;
+    placesTaken++;
+    return claimCredit(open);
+  }
+
+  /**
+   * grpc delivered {@code message}, of {@code size} ({@link Marshalling#UNKNOWN_SIZE}: the size of
+   * its place, or 0): fills the oldest place, or arrives as on a server if it has none. Returns
+   * whether to ask for the next.
+   */
+  boolean delivered(T message, int size, boolean open) {
+    if (reserved == 0 || !open) {
+      return arrived(message, Math.max(0, size), open);
     }
     int slot = (head + count - reserved) % items.length;
     if (size >= 0) {
@@ -75,37 +100,47 @@ final class Inbox<T> {
     }
     items[slot] = message;
     reserved--;
+    placesSettled++;
+    return claimCredit(open); // its own size may leave room that its size on the wire did not
   }
 
-  /** Gives up the newest reserved place: its message will not come. */
-  void unreserve() {
-    if (reserved == 0) {
-      throw new IllegalStateException("no place reserved");
+  /**
+   * A message arrived with no place taken: held if {@code open}, even beyond what was asked for
+   * (an interceptor asked too). Returns whether to ask for the next.
+   */
+  private boolean arrived(T message, int size, boolean open) {
+    inFlight = Math.max(0, inFlight - 1);
+    if (open) {
+      append(message, size);
     }
-    int slot = (head + count - 1) % items.length;
-    bytes -= sizes[slot];
-    sizes[slot] = 0;
-    count--;
-    reserved--;
+    return claimCredit(open);
   }
 
-  private void append(T message, int size) {
-    if (count == items.length) {
-      Object[] grownItems = new Object[count * 2];
-      int[] grownSizes = new int[count * 2];
-      for (int i = 0; i < count; i++) {
-        grownItems[i] = items[(head + i) % count];
-        grownSizes[i] = sizes[(head + i) % count];
-      }
-      items = grownItems;
-      sizes = grownSizes;
-      head = 0;
+  /** The places taken so far; safe without the lock. */
+  long placesTaken() {
+    return placesTaken;
+  }
+
+  /** Whether every place taken before {@code placesTaken} was filled or given up; without lock. */
+  boolean settledUpTo(long placesTaken) {
+    return placesSettled >= placesTaken;
+  }
+
+  /**
+   * A callback submitted once {@code placesTaken} places were taken has run: a place taken before
+   * it and still empty waits for a message an interceptor dropped. Gives those up. Returns whether
+   * to ask for the next. (A callback another thread submits, grpc's deadline timer say, between a
+   * read and its delivery may give up a place too early: that message then arrives as on a server.)
+   */
+  boolean settle(long placesTaken, boolean open) {
+    for (long stale = placesTaken - placesSettled; stale > 0 && reserved > 0; stale--) {
+      int slot = (head + count - 1) % items.length;
+      bytes -= sizes[slot];
+      count--;
+      reserved--;
     }
-    int tail = (head + count) % items.length;
-    items[tail] = message;
-    sizes[tail] = size;
-    count++;
-    bytes += size;
+    placesSettled = Math.max(placesSettled, placesTaken);
+    return claimCredit(open);
   }
 
   /** Takes the oldest message, or returns null if there is none (or it has yet to come). */
@@ -120,5 +155,62 @@ final class Inbox<T> {
     head = (head + 1) % items.length;
     count--;
     return message;
+  }
+
+  /** Drops every message held and every place: the call gave up. */
+  void drop() {
+    items = null;
+    sizes = null;
+    head = count = reserved = 0;
+    bytes = 0;
+    placesSettled = placesTaken;
+  }
+
+  /**
+   * Whether to ask grpc for one more message now; if so, counts it as in flight. Called where room
+   * may have appeared: as recv takes a message, and as one arrives.
+   */
+  boolean claimCredit(boolean open) {
+    if (!streaming || !open || inFlight > 0
+        || count >= CallCore.MAX_BUFFERED_MESSAGES || bytes >= maxBytes) {
+      return false;
+    }
+    inFlight = 1;
+    return true;
+  }
+
+  private void append(T message, int size) {
+    if (items == null) {
+      items = new Object[4];
+      sizes = new int[4];
+      head = 0;
+    } else if (count == items.length) {
+      grow();
+    }
+    int tail = (head + count) % items.length;
+    items[tail] = message;
+    sizes[tail] = size;
+    count++;
+    bytes += size;
+  }
+
+  private void grow() {
+    Object[] grownItems = new Object[count * 2];
+    int[] grownSizes = new int[count * 2];
+    for (int i = 0; i < count; i++) {
+      grownItems[i] = items[(head + i) % count];
+      grownSizes[i] = sizes[(head + i) % count];
+    }
+    items = grownItems;
+    sizes = grownSizes;
+    head = 0;
+  }
+
+  /** Releases the ring if it holds nothing: called before recv waits. */
+  void releaseIfEmpty() {
+    if (count == 0) {
+      items = null;
+      sizes = null;
+    }
   }
 }
