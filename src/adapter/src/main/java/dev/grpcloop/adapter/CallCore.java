@@ -171,6 +171,11 @@ abstract class CallCore<InT, OutT> {
     };
   }
 
+  /** Whether callbacks wait for a thread of the call to run them (a client's call). */
+  final boolean callbacksQueued() {
+    return callbacks != null && callbacks.hasQueued();
+  }
+
   /** Requires lock. Signals the side's own conditions too (a client's headers and trailers). */
   void signalOwnWaiters() {}
 
