@@ -21,8 +21,9 @@ import java.util.logging.Logger;
  * halves.
  *
  * <p>grpc's startCall asks for the first messages and starts the handler's thread. When the
- * handler finishes, whatever the way, its thread stops the call's helpers and closes the call:
- * once, unless grpc has already ended it, when there is nobody left to tell.
+ * handler finishes, whatever the way, its thread stops the call's helpers (waiting for them
+ * {@link HelperThreads#STOP_WAIT} at most) and closes the call: once, unless grpc has already ended
+ * it, when there is nobody left to tell.
  */
 final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
     implements ServerStream<ReqT, RespT> {
@@ -180,7 +181,7 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
         if (handlerFinished) {
           throw new IllegalStateException("fork() after the handler finished");
         }
-        helpers = new HelperThreads(lock, context, handler);
+        helpers = new HelperThreads(context, handler);
       }
       made = helpers;
     } finally {
@@ -279,7 +280,10 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
     }
   }
 
-  /** Stops the call's helpers, if it has any; returns the first failure of one, or null. */
+  /**
+   * Stops the call's helpers, if it has any, waiting for them a bounded time ({@link
+   * HelperThreads#stop}); returns the first failure of one while the handler ran, or null.
+   */
   private Throwable stopHelpers() {
     HelperThreads made;
     lock.lock();
