@@ -55,8 +55,8 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
   private Metadata trailers;
 
   /**
-   * Both closes of grpc's call threw: grpc's next event for the call fails, so that grpc closes
-   * it itself. Set once, under callLock; read by grpc's callbacks, which take no lock for it.
+   * Both closes of grpc's call threw: grpc's next message or half-close fails, so that grpc
+   * closes the call itself. Set once, under callLock; read by grpc's callbacks, which take no lock for it.
    */
   private volatile boolean closeFailed;
 
@@ -352,8 +352,8 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
 
   /**
    * Requires callLock. Neither close reached grpc's call, which may be open still: grpc's next
-   * event for it then fails ({@link Listener}), and grpc's ServerImpl closes the call itself, below
-   * the interceptors, with UNKNOWN. One more message is asked for, so that the client's next
+   * message or half-close for it then fails ({@link Listener}), and grpc's ServerImpl closes the
+   * call itself, below the interceptors, with UNKNOWN "Application error processing RPC". One more message is asked for, so that the client's next
    * message or half-close reaches the listener even if the inbox was full. A call that gets no
    * such event (its client sent everything) ends at its deadline or the client's cancel.
    */
@@ -410,8 +410,8 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
 
   /**
    * grpc's events for this call. Each only records and signals: it must never block. Once this
-   * side could not close the call, the events that grpc's ServerImpl closes a call for when they
-   * throw (all but onCancel and onComplete) throw instead.
+   * side could not close the call, onMessage and onHalfClose throw instead: grpc's ServerImpl
+   * closes a call whose listener throws there.
    */
   private final class Listener extends ServerCall.Listener<ReqT> {
     @Override
@@ -428,8 +428,7 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
 
     @Override
     public void onReady() {
-      checkCloseSucceeded();
-      readyChanged();
+      readyChanged(); // not failed: an onReady may come late, after a close that went out
     }
 
     @Override
