@@ -21,13 +21,18 @@ import java.util.logging.Logger;
  * halves.
  *
  * <p>grpc's startCall asks for the first messages and starts the handler's thread. When the
- * handler finishes, whatever the way, its thread stops the call's helpers and closes the call:
- * once, unless grpc has already ended it, when there is nobody left to tell.
+ * handler finishes, whatever the way, its thread stops the call's helpers (waiting for them
+ * {@link HelperThreads#STOP_WAIT} at most) and closes the call: once, unless grpc has already ended
+ * it, when there is nobody left to tell.
  */
 final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
     implements ServerStream<ReqT, RespT> {
 
   private static final Logger logger = Logger.getLogger(BlockingServerCalls.class.getName());
+
+  /** The status of the second close, when the first threw. */
+  private static final Status CLOSE_FAILED =
+      Status.UNKNOWN.withDescription("Application error closing the call");
 
   private final ServerCall<ReqT, RespT> call;
   private final BlockingServerCalls.Binding<ReqT, RespT> binding;
@@ -48,6 +53,12 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
 
   /** Trailers the handler set so far, or null. Guarded by callLock. */
   private Metadata trailers;
+
+  /**
+   * Both closes of grpc's call threw: grpc's next message or half-close fails, so that grpc
+   * closes the call itself. Set once, under callLock; read by grpc's callbacks, which take no lock for it.
+   */
+  private volatile boolean closeFailed;
 
   BlockingServerCall(ServerCall<ReqT, RespT> call, Metadata requestHeaders, Context context,
       BlockingServerCalls.Binding<ReqT, RespT> binding) {
@@ -70,7 +81,7 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
     if (handler == null) {
       logger.log(Level.SEVERE, "The handler ThreadFactory returned null; failing the call");
       closeCall(Status.RESOURCE_EXHAUSTED.withDescription("no thread for the handler"), null);
-      return new ServerCall.Listener<>() {};
+      return new Listener(); // on a closed call its events change nothing, unless the close failed
     }
     requestInitial(binding.singleRequest() ? 2 : 1);
     handler.start();
@@ -180,7 +191,7 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
         if (handlerFinished) {
           throw new IllegalStateException("fork() after the handler finished");
         }
-        helpers = new HelperThreads(lock, context, handler);
+        helpers = new HelperThreads(context, handler);
       }
       made = helpers;
     } finally {
@@ -279,7 +290,10 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
     }
   }
 
-  /** Stops the call's helpers, if it has any; returns the first failure of one, or null. */
+  /**
+   * Stops the call's helpers, if it has any, waiting for them a bounded time ({@link
+   * HelperThreads#stop}); returns the first failure of one while the handler ran, or null.
+   */
   private Throwable stopHelpers() {
     HelperThreads made;
     lock.lock();
@@ -292,7 +306,12 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
     return made == null ? null : made.stop();
   }
 
-  /** Closes grpc's call once, unless grpc has already ended it; wakes any thread left waiting. */
+  /**
+   * Closes grpc's call once, unless grpc has already ended it; wakes any thread left waiting. A
+   * close that throws (a server interceptor's) must still end the call for the client: it is
+   * tried once more with {@link #CLOSE_FAILED}, and if that throws too, grpc is left to close the
+   * call itself ({@link #abandonClose}).
+   */
   private void closeCall(Status status, Metadata errorTrailers) {
     callLock.lock();
     try {
@@ -305,11 +324,48 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
       }
       Metadata all = merge(merge(new Metadata(), trailers), errorTrailers);
       trailers = null;
-      call.close(status, all);
-    } catch (RuntimeException e) {
-      logger.log(Level.WARNING, "Closing the call failed", e);
+      RuntimeException failed = tryClose(status, all);
+      if (failed != null) {
+        logger.log(Level.WARNING, "Closing the call failed; closing it with UNKNOWN instead",
+            failed);
+        // Fresh trailers and the status grpc gives an application's failure: what failed may
+        // have been about the first ones.
+        failed = tryClose(CLOSE_FAILED.withCause(failed), new Metadata());
+      }
+      if (failed != null) {
+        abandonClose(failed);
+      }
     } finally {
       callLock.unlock();
+    }
+  }
+
+  /** Requires callLock. Closes grpc's call; returns what the close threw, or null. */
+  private RuntimeException tryClose(Status status, Metadata all) {
+    try {
+      call.close(status, all);
+      return null;
+    } catch (RuntimeException e) {
+      return e;
+    }
+  }
+
+  /**
+   * Requires callLock. Neither close reached grpc's call, which may be open still: grpc's next
+   * message or half-close for it then fails ({@link Listener}), and grpc's ServerImpl closes the
+   * call itself, below the interceptors, with UNKNOWN "Application error processing RPC". One more message is asked for, so that the client's next
+   * message or half-close reaches the listener even if the inbox was full. A call that gets no
+   * such event (its client sent everything) ends at its deadline or the client's cancel.
+   */
+  private void abandonClose(RuntimeException failed) {
+    logger.log(Level.SEVERE, "Closing the call failed again. If it is still open, grpc closes it"
+        + " when the client next sends or half-closes; else it ends at its deadline or the"
+        + " client's cancel", failed);
+    closeFailed = true;
+    try {
+      call.request(1);
+    } catch (RuntimeException e) {
+      logger.log(Level.WARNING, "Asking for the client's next message failed too", e);
     }
   }
 
@@ -352,21 +408,27 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
     return into;
   }
 
-  /** grpc's events for this call. Each only records and signals: it must never block. */
+  /**
+   * grpc's events for this call. Each only records and signals: it must never block. Once this
+   * side could not close the call, onMessage and onHalfClose throw instead: grpc's ServerImpl
+   * closes a call whose listener throws there.
+   */
   private final class Listener extends ServerCall.Listener<ReqT> {
     @Override
     public void onMessage(ReqT message) {
+      checkCloseSucceeded();
       messageArrived(message, binding.requestSizes().of(message));
     }
 
     @Override
     public void onHalfClose() {
+      checkCloseSucceeded();
       inputEnded();
     }
 
     @Override
     public void onReady() {
-      readyChanged();
+      readyChanged(); // not failed: an onReady may come late, after a close that went out
     }
 
     @Override
@@ -385,6 +447,13 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
       // call by itself (a request it cannot parse): the handler, perhaps in recv, must hear of it.
       ended(Status.CANCELLED.withDescription("grpc ended the call before the handler did"), null,
           true);
+    }
+
+    private void checkCloseSucceeded() {
+      if (closeFailed) {
+        throw new IllegalStateException("The handler finished but closing the call failed (see"
+            + " the SEVERE log before): failing grpc's event so that grpc closes the call");
+      }
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.grpcloop.adapter;
 
 import io.grpc.Context;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -11,14 +12,22 @@ import java.util.logging.Logger;
  * The helper threads of one server call ({@link ServerCallScope#fork}). Each runs in the call's
  * Context. While the handler runs, the first helper to fail fails the call: its failure is kept
  * and the handler is interrupted. When the handler finishes, {@link #stop} interrupts the helpers
- * still running and waits for them, so that none outlives the call. Made by the first fork.
+ * still running and waits for them, {@link #STOP_WAIT} at most, so that none outlives the call
+ * unless it ignores the interrupt: such a helper is logged and left to end by itself, never
+ * waited for again. Made by the first fork.
  */
 final class HelperThreads {
 
+  /**
+   * How long the handler's end waits, in all, for its interrupted helpers to end before the call
+   * closes without them. A helper that stops when interrupted ends well within it.
+   */
+  static final Duration STOP_WAIT = Duration.ofSeconds(1);
+
   private static final Logger logger = Logger.getLogger(BlockingServerCalls.class.getName());
 
-  /** The call's lock: guards the fields below. Never held while a thread starts or is joined. */
-  private final ReentrantLock lock;
+  /** Guards the fields below. Never held while a thread starts or is joined. */
+  private final ReentrantLock lock = new ReentrantLock();
 
   private final Context context;
 
@@ -34,8 +43,7 @@ final class HelperThreads {
   /** What the first helper to fail threw while the handler ran, or null. */
   private Throwable failure;
 
-  HelperThreads(ReentrantLock lock, Context context, Thread handler) {
-    this.lock = lock;
+  HelperThreads(Context context, Thread handler) {
     this.context = context;
     this.handler = handler;
   }
@@ -59,7 +67,8 @@ final class HelperThreads {
 
   /**
    * Called by the handler's thread when the handler has finished: interrupts the helpers still
-   * running, waits for them, and returns the first failure, or null.
+   * running, waits {@link #STOP_WAIT} at most for them to end, logs each one still running then,
+   * and returns the first failure of one while the handler ran, or null.
    */
   Throwable stop() {
     List<Thread> left;
@@ -71,8 +80,13 @@ final class HelperThreads {
       lock.unlock();
     }
     left.forEach(Thread::interrupt);
+    long deadline = System.nanoTime() + STOP_WAIT.toNanos();
     for (Thread helper : left) {
-      joinUninterruptibly(helper);
+      if (!joinUntil(helper, deadline)) {
+        logger.log(Level.WARNING, "Helper thread " + helper.getName() + " (#" + helper.threadId()
+            + ") ignored the interrupt: it still runs " + STOP_WAIT.toMillis() + " ms after its"
+            + " handler finished; the call closes without it, and nobody waits for it");
+      }
     }
     lock.lock();
     try {
@@ -126,11 +140,15 @@ final class HelperThreads {
     }
   }
 
-  private static void joinUninterruptibly(Thread thread) {
+  /** Waits for {@code thread} to end until {@code deadline} (nanoTime); returns whether it did. */
+  private static boolean joinUntil(Thread thread, long deadline) {
     for (;;) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return !thread.isAlive();
+      }
       try {
-        thread.join();
-        return;
+        return thread.join(Duration.ofNanos(left));
       } catch (InterruptedException e) {
         // A helper failing meanwhile interrupted the handler: the outcome is already recorded.
       }

@@ -94,9 +94,20 @@ public interface ServerCallScope {
    * <ul>
    *   <li>If the task throws, the call fails with what it threw, as if the handler had thrown it,
    *       and the handler's thread is interrupted so that it stops waiting in recv or send.
-   *   <li>When the handler returns or throws, every helper still running is interrupted, and the
-   *       call is closed only once all of them have ended: write helpers that stop when
-   *       interrupted (recv, send and {@code java.util.concurrent} waits do).
+   *   <li>When the handler returns or throws, every helper still running is interrupted and
+   *       waited for, one second at most in all; then the call is closed: with the first
+   *       helper's failure while the handler ran, else with the handler's outcome. Write helpers
+   *       that stop when interrupted (recv, send and {@code java.util.concurrent} waits do): then
+   *       none outlives the call, and nothing a helper does comes after the call's status.
+   *   <li>A helper still running after that wait (it swallowed the interrupt, or it is where an
+   *       interrupt does not reach, such as {@code Lock.lock()} or a busy loop) is logged
+   *       as a WARNING that names its thread, and left to end by itself: the call is closed
+   *       without it, nothing waits for it, its recv and send throw {@link
+   *       IllegalStateException}, and what it throws then is logged (an {@code
+   *       InterruptedException} excepted), never sent.
+   *   <li>A cancel or a passed deadline does not interrupt the handler or its helpers: their recv
+   *       and send throw, and the call's Context is cancelled; the wait above begins once the
+   *       handler has returned.
    * </ul>
    *
    * @return the helper's thread, already started

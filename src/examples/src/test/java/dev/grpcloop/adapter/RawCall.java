@@ -7,6 +7,7 @@ import io.grpc.ClientCall;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -65,6 +66,15 @@ final class RawCall {
   /** The call's status, waiting for the call to end. */
   Status awaitStatus() throws Exception {
     return status.get(TestServer.PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The call's status, waiting at most {@code within} for the call to end.
+   *
+   * @throws java.util.concurrent.TimeoutException if it has not ended by then
+   */
+  Status awaitStatus(Duration within) throws Exception {
+    return status.get(within.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Whether the call has ended. */
