@@ -153,27 +153,9 @@ abstract class CallCore<InT, OutT> {
     this.callbacks = callbacksOnWaiters ? new CallbackExecutor(this::wakeWaiters) : null;
   }
 
-  /**
-   * The executor to give grpc for this call's callbacks, or null where grpc's own run them. When a
-   * callback has run, every message read before it was submitted has been delivered, or dropped by
-   * an interceptor: a place such a message still holds is given up ({@link Inbox#settle}).
-   */
+  /** The executor to give grpc for this call's callbacks, or null where grpc's own run them. */
   final Executor callbackExecutor() {
-    return callbacks == null ? null : task -> {
-      long placesBefore = inbox.placesTaken();
-      callbacks.execute(() -> {
-        try {
-          task.run();
-        } finally {
-          settle(placesBefore);
-        }
-      });
-    };
-  }
-
-  /** Whether callbacks wait for a thread of the call to run them (a client's call). */
-  final boolean callbacksQueued() {
-    return callbacks != null && callbacks.hasQueued();
+    return callbacks;
   }
 
   /** Requires lock. Signals the side's own conditions too (a client's headers and trailers). */
@@ -556,21 +538,6 @@ abstract class CallCore<InT, OutT> {
     } finally {
       lock.unlock();
     }
-  }
-
-  /** A callback submitted once {@code placesBefore} places were taken has run. */
-  private void settle(long placesBefore) {
-    if (inbox.settledUpTo(placesBefore)) {
-      return; // no place left behind: no lock
-    }
-    boolean more;
-    lock.lock();
-    try {
-      more = inbox.settle(placesBefore, messagesMayArrive());
-    } finally {
-      lock.unlock();
-    }
-    requestIf(more);
   }
 
   // ---- helpers ----

@@ -14,9 +14,10 @@ package dev.grpcloop.adapter;
  * <p>A client's call also takes a place for a message as soon as the transport reads it ({@link
  * #read}), with its size on the wire, and asks for the next at once: reading ahead then never waits
  * for the thread the message goes to. The message fills the oldest place when grpc delivers it
- * ({@link #delivered}). A message an interceptor drops never comes: once a callback submitted after
- * its read has run, its place is given up ({@link #settle}). Places are always the newest: {@link
- * #poll} stops at the first.
+ * ({@link #delivered}), however late: so a response that a client interceptor holds back still
+ * counts. One that an interceptor drops never comes, and its place stays taken: an interceptor that
+ * drops a response must ask for another ({@code request(1)}), as grpc's own stubs need it to, or
+ * the call waits for it. Places are always the newest: {@link #poll} stops at the first.
  *
  * <p>The ring is made by the first message and released when recv waits on an empty inbox, so
  * that an idle or waiting stream carries none.
@@ -52,13 +53,6 @@ final class Inbox<T> {
   /** Messages asked of grpc that have not arrived; 0 or 1 but for interceptors' asks. */
   private int inFlight;
 
-  /**
-   * Places taken by reads, and places since filled or given up. Written under the call's lock;
-   * read without it, so that a callback that left no place behind costs no lock ({@link #settle}).
-   */
-  private volatile long placesTaken;
-  private volatile long placesSettled;
-
   Inbox(int maxBytes, boolean streaming) {
     this.maxBytes = maxBytes;
     this.streaming = streaming;
@@ -80,7 +74,6 @@ final class Inbox<T> {
     inFlight--;
     append(null, size);
     reserved++;
-    placesTaken++;
     return claimCredit(open);
   }
 
@@ -100,7 +93,6 @@ final class Inbox<T> {
     }
     items[slot] = message;
     reserved--;
-    placesSettled++;
     return claimCredit(open); // its own size may leave room that its size on the wire did not
   }
 
@@ -113,33 +105,6 @@ final class Inbox<T> {
     if (open) {
       append(message, size);
     }
-    return claimCredit(open);
-  }
-
-  /** The places taken so far; safe without the lock. */
-  long placesTaken() {
-    return placesTaken;
-  }
-
-  /** Whether every place taken before {@code placesTaken} was filled or given up; without lock. */
-  boolean settledUpTo(long placesTaken) {
-    return placesSettled >= placesTaken;
-  }
-
-  /**
-   * A callback submitted once {@code placesTaken} places were taken has run: a place taken before
-   * it and still empty waits for a message an interceptor dropped. Gives those up. Returns whether
-   * to ask for the next. (A callback another thread submits, grpc's deadline timer say, between a
-   * read and its delivery may give up a place too early: that message then arrives as on a server.)
-   */
-  boolean settle(long placesTaken, boolean open) {
-    for (long stale = placesTaken - placesSettled; stale > 0 && reserved > 0; stale--) {
-      int slot = (head + count - 1) % items.length;
-      bytes -= sizes[slot];
-      count--;
-      reserved--;
-    }
-    placesSettled = Math.max(placesSettled, placesTaken);
     return claimCredit(open);
   }
 
@@ -163,7 +128,6 @@ final class Inbox<T> {
     sizes = null;
     head = count = reserved = 0;
     bytes = 0;
-    placesSettled = placesTaken;
   }
 
   /**

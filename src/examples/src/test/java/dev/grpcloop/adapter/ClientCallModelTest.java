@@ -71,11 +71,10 @@ class ClientCallModelTest {
    * this side's deadline (its Context is cancelled first) and CLOSED_CANCELLED a reset by the
    * server. DEADLINE_HERE: this side's deadline passes after the server's trailers arrived, before
    * grpc delivered them; grpc drops them and ends the call with its own DEADLINE_EXCEEDED.
-   * MESSAGE_DROPPED: the transport reads a response that a client interceptor drops.
    */
   enum Event {
-    HEADERS, MESSAGE, MESSAGE_DROPPED, TRAILERS,
-    CLOSED_OK, CLOSED_FAILED, CLOSED_CANCELLED, CLOSED_DEADLINE, DEADLINE_HERE, READY, NOT_READY,
+    HEADERS, MESSAGE, TRAILERS, CLOSED_OK, CLOSED_FAILED, CLOSED_CANCELLED, CLOSED_DEADLINE,
+    DEADLINE_HERE, READY, NOT_READY,
     CLOSE_SEND, CANCEL, CLOSE, RECV, SEND, PARK_IN_RECV, PARK_IN_SEND
   }
 
@@ -441,14 +440,6 @@ class ClientCallModelTest {
             held.add(message);
           }
         }
-        case MESSAGE_DROPPED -> { // read by the transport, dropped by an interceptor
-          if (!headersReceived || grpcClosed || fake.requested.get() <= delivered) {
-            return false;
-          }
-          tracer.inboundMessageRead(delivered, msg(delivered).getSerializedSize(), -1);
-          delivered++;
-          ((Dispatching) fake.listener).dropped();
-        }
         case TRAILERS -> {
           if (trailersReceived || grpcClosed) {
             return false;
@@ -569,11 +560,6 @@ class ClientCallModelTest {
       }
     }
 
-    /** Whether callbacks wait in the call's executor for a thread to run them. */
-    boolean callbacksQueued() {
-      return ((CallCore<?, ?>) stream).callbacksQueued();
-    }
-
     boolean recvWaits() {
       return held.isEmpty() && (state == State.OPEN || state == State.PEER_FINISHED);
     }
@@ -675,7 +661,7 @@ class ClientCallModelTest {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
       for (int spins = 0; (receiver != null && !receiver.settled())
           || (sender != null && !sender.settled())
-          || ((receiver != null || sender != null) && callbacksQueued()); spins++) {
+          || ((receiver != null || sender != null) && fake.callbacksQueued()); spins++) {
         assertThat(System.nanoTime() - deadline).as("the waiters park or end").isNegative();
         if (spins < 1_000) {
           Thread.yield();
@@ -702,7 +688,7 @@ class ClientCallModelTest {
     }
 
     void checkAlways() throws InterruptedException {
-      assertThat(callbacksQueued()).as("callbacks left queued once the waiter settled")
+      assertThat(fake.callbacksQueued()).as("callbacks left queued once the waiter settled")
           .isFalse();
       assertThatThrownBy(() -> stream.send(null, 0, TimeUnit.MILLISECONDS)).as("send(null)")
           .isInstanceOf(NullPointerException.class);
@@ -794,11 +780,6 @@ class ClientCallModelTest {
       executor.execute(() -> listener.onClose(status, trailers));
     }
 
-    /** The callback of a message that an interceptor drops: it runs, and delivers nothing. */
-    void dropped() {
-      executor.execute(() -> { });
-    }
-
     @Override
     public void onReady() {
       executor.execute(listener::onReady);
@@ -828,6 +809,11 @@ class ClientCallModelTest {
     public void start(Listener<Message> responseListener, Metadata headers) {
       listener = options.getExecutor() == null ? responseListener
           : new Dispatching(responseListener, new SerializingExecutor(options.getExecutor()));
+    }
+
+    /** Whether callbacks wait in the call's executor for a thread to run them. */
+    boolean callbacksQueued() {
+      return options.getExecutor() instanceof CallbackExecutor e && e.hasQueued();
     }
 
     @Override
