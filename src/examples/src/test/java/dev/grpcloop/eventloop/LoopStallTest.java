@@ -3,10 +3,15 @@ package dev.grpcloop.eventloop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.grpcloop.adapter.BlockingClientCalls;
 import dev.grpcloop.adapter.ClientStream;
 import dev.grpcloop.adapter.ServerStream;
+import dev.grpcloop.echo.proto.EchoServiceGrpc;
 import dev.grpcloop.echo.proto.Message;
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.StatusException;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.InputStream;
@@ -16,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -126,10 +132,15 @@ class LoopStallTest {
           // the loader was released
         }
       }
-      case "fifo" -> {
-        try (InputStream in = new FileInputStream(fifo.toFile())) { // blocks until a writer opens
-          assertThat(in.read()).isEqualTo(1);
-        }
+      case "fifo" -> readFifo();
+      case "fifo-after-work" -> {
+        // The CI hang's state, in a fixed order: the watchdog sees this run while it waits pinned
+        // (for fewer ticks than a pinned wait is allowed), then the run computes for less than a
+        // slice, then it pins in native code. The "fifo" run does the same by chance: seen early,
+        // it used 180 to 270 us of CPU before its open (measured here, 8 runs).
+        waitPinned(Duration.ofMillis(25));
+        spin(Duration.ofMillis(3));
+        readFifo();
       }
       default -> throw new IllegalArgumentException(how);
     }
@@ -137,6 +148,45 @@ class LoopStallTest {
     String after = LoopServer.carrierName(Thread.currentThread());
     stream.send(LoopServer.message("done " + before + " " + after));
     stream.recv();
+  }
+
+  /** Blocks in a FIFO's open, pinned below a native frame, until a writer opens it. */
+  private void readFifo() throws Exception {
+    try (InputStream in = new FileInputStream(fifo.toFile())) {
+      assertThat(in.read()).isEqualTo(1);
+    }
+  }
+
+  /** Waits {@code time} pinned (parked below {@code Class.forName}'s native frame). */
+  private static void waitPinned(Duration time) throws Exception {
+    ClassLoader waiting = new ClassLoader(null) {
+      @Override
+      protected Class<?> findClass(String name) throws ClassNotFoundException {
+        long deadline = System.nanoTime() + time.toNanos();
+        for (long left; (left = deadline - System.nanoTime()) > 0; ) {
+          LockSupport.parkNanos(left);
+        }
+        throw new ClassNotFoundException(name);
+      }
+    };
+    try {
+      Class.forName("dev.grpcloop.eventloop.NoSuchClass", false, waiting);
+      throw new AssertionError("found a class that does not exist");
+    } catch (ClassNotFoundException expected) {
+      // the wait is over
+    }
+  }
+
+  /** Computes, never blocking, for {@code time} of wall time. */
+  private static void spin(Duration time) {
+    long deadline = System.nanoTime() + time.toNanos();
+    long x = 1;
+    while (System.nanoTime() - deadline < 0) {
+      x = x * 6364136223846793005L + 1442695040888963407L;
+    }
+    if (x == 42) {
+      throw new AssertionError("unlikely");
+    }
   }
 
   @Test
@@ -159,6 +209,23 @@ class LoopStallTest {
 
   @Test
   void handlerPinnedInNativeCodeStallsItsLoopForABoundedTime() throws Exception {
+    makeFifo();
+    stallAndCheck("fifo", this::writeFifo, true);
+  }
+
+  /**
+   * The state a clean-clone CI run hung in: a carrier pinned in native code, using no CPU, while
+   * the loop's other calls waited, never replaced. The watchdog had first seen the run before the
+   * handler's last CPU work, and counted the CPU the carrier used since then as one sum.
+   */
+  @Test
+  void handlerPinnedInNativeCodeAfterWorkInTheSameRunStallsItsLoopForABoundedTime()
+      throws Exception {
+    makeFifo();
+    stallAndCheck("fifo-after-work", this::writeFifo, true);
+  }
+
+  private void makeFifo() throws Exception {
     fifo = Files.createTempDirectory("grpc-loop-fifo").resolve("fifo");
     int made;
     try {
@@ -167,11 +234,30 @@ class LoopStallTest {
       made = -1;
     }
     assumeTrue(made == 0, "mkfifo is not available here");
-    stallAndCheck("fifo", () -> {
-      try (FileOutputStream out = new FileOutputStream(fifo.toFile())) {
-        out.write(1);
-      }
-    }, true);
+  }
+
+  private void writeFifo() throws Exception {
+    try (FileOutputStream out = new FileOutputStream(fifo.toFile())) {
+      out.write(1);
+    }
+  }
+
+  /** A call that fails with DEADLINE_EXCEEDED if the loop never answers it: a stuck loop. */
+  private static ClientStream<Message, Message> openWithDeadline(ManagedChannel channel) {
+    return BlockingClientCalls.bidiStreaming(channel, EchoServiceGrpc.getEchoStreamMethod(),
+        CallOptions.DEFAULT.withDeadlineAfter(LoopServer.PATIENCE.toMillis(),
+            TimeUnit.MILLISECONDS), new Metadata());
+  }
+
+  /** {@link LoopServer#ask}, failing the test with the watchdog's counters if no answer came. */
+  private String askInTime(ClientStream<Message, Message> stream, String text) throws Exception {
+    try {
+      return LoopServer.ask(stream, text);
+    } catch (StatusException e) {
+      throw new AssertionError("no answer to " + text + " (" + e.getStatus().getCode()
+          + "): the loop stayed stuck; carriers replaced " + server.loops.carriersReplaced()
+          + ", handlers moved off " + server.loops.handlersMovedOff(), e);
+    }
   }
 
   /** An action that may throw. */
@@ -187,7 +273,7 @@ class LoopStallTest {
   private String[] stallAndCheck(String how, Release releaseIt, boolean pins) throws Exception {
     ManagedChannel first = server.connect();
     ManagedChannel second = server.connect();
-    try (ClientStream<Message, Message> early = LoopServer.open(first);
+    try (ClientStream<Message, Message> early = openWithDeadline(first);
         ClientStream<Message, Message> stalled = LoopServer.open(first)) {
       assertThat(LoopServer.ask(early, "echo")).isEqualTo("echo");
       stalled.send(LoopServer.message(how));
@@ -197,12 +283,12 @@ class LoopStallTest {
       long worst = 0;
       for (int i = 0; i < 10; i++) {
         long start = System.nanoTime();
-        assertThat(LoopServer.ask(early, "r" + i)).isEqualTo("r" + i);
+        assertThat(askInTime(early, "r" + i)).isEqualTo("r" + i);
         worst = Math.max(worst, System.nanoTime() - start);
       }
       long start = System.nanoTime();
-      try (ClientStream<Message, Message> late = LoopServer.open(second)) {
-        assertThat(LoopServer.ask(late, "echo")).isEqualTo("echo");
+      try (ClientStream<Message, Message> late = openWithDeadline(second)) {
+        assertThat(askInTime(late, "echo")).isEqualTo("echo");
         long opened = System.nanoTime() - start;
         late.closeSend();
         assertThat(late.recv()).isNull();
