@@ -16,6 +16,7 @@ import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,6 +47,7 @@ class LoopStallTest {
   private final CountDownLatch stalling = new CountDownLatch(1);
   private LoopServer server;
   private Path fifo;
+  private Path firstFifo;
 
   /** Released by the pinned-in-class-initialiser test. */
   static final CountDownLatch CLASS_INIT_RELEASE = new CountDownLatch(1);
@@ -75,16 +77,23 @@ class LoopStallTest {
   void stop() throws Exception {
     release.countDown();
     CLASS_INIT_RELEASE.countDown();
-    if (fifo != null) {
-      // Opening a FIFO for reading and writing never blocks, and ends a reader's wait in open:
-      // a handler still pinned there (the test failed before it released it) lets go.
-      try (RandomAccessFile writer = new RandomAccessFile(fifo.toFile(), "rw")) {
-        writer.write(1);
+    for (Path each : new Path[] {firstFifo, fifo}) {
+      if (each != null && Files.exists(each)) {
+        // Opening a FIFO for reading and writing never blocks, and ends a reader's wait in open:
+        // a handler still pinned there (the test failed before it released it) lets go.
+        try (RandomAccessFile writer = new RandomAccessFile(each.toFile(), "rw")) {
+          writer.write(1);
+        }
       }
     }
     server.close();
+    for (Path each : new Path[] {firstFifo, fifo}) {
+      if (each != null) {
+        Files.deleteIfExists(each);
+      }
+    }
     if (fifo != null) {
-      Files.deleteIfExists(fifo);
+      Files.deleteIfExists(fifo.getParent());
     }
   }
 
@@ -132,15 +141,20 @@ class LoopStallTest {
           // the loader was released
         }
       }
-      case "fifo" -> readFifo();
+      case "fifo" -> readFifo(fifo);
       case "fifo-after-work" -> {
-        // The CI hang's state, in a fixed order: the watchdog sees this run while it waits pinned
-        // (for fewer ticks than a pinned wait is allowed), then the run computes for less than a
-        // slice, then it pins in native code. The "fifo" run does the same by chance: seen early,
-        // it used 180 to 270 us of CPU before its open (measured here, 8 runs).
-        waitPinned(Duration.ofMillis(25));
+        // The CI hang's state, in a fixed order: the watchdog sees this run while it is pinned in
+        // native code (for far fewer ticks than that is allowed), then the run computes for less
+        // than a slice, then it pins in native code again. The "fifo" run does the same by
+        // chance: seen early, it used 180 to 270 us of CPU before its open (measured, 8 runs).
+        // A platform thread, so that starting it does not end this run (nor does its end: no join).
+        Thread.ofPlatform().name("first-fifo-opener").start(() -> {
+          parkFor(Duration.ofMillis(50));
+          writeFifo(firstFifo);
+        });
+        readFifo(firstFifo);
         spin(Duration.ofMillis(3));
-        readFifo();
+        readFifo(fifo);
       }
       default -> throw new IllegalArgumentException(how);
     }
@@ -150,30 +164,27 @@ class LoopStallTest {
     stream.recv();
   }
 
-  /** Blocks in a FIFO's open, pinned below a native frame, until a writer opens it. */
-  private void readFifo() throws Exception {
+  /** Blocks in a FIFO's open, pinned in native code, until a writer opens it; reads one byte. */
+  private static void readFifo(Path fifo) throws Exception {
     try (InputStream in = new FileInputStream(fifo.toFile())) {
       assertThat(in.read()).isEqualTo(1);
     }
   }
 
-  /** Waits {@code time} pinned (parked below {@code Class.forName}'s native frame). */
-  private static void waitPinned(Duration time) throws Exception {
-    ClassLoader waiting = new ClassLoader(null) {
-      @Override
-      protected Class<?> findClass(String name) throws ClassNotFoundException {
-        long deadline = System.nanoTime() + time.toNanos();
-        for (long left; (left = deadline - System.nanoTime()) > 0; ) {
-          LockSupport.parkNanos(left);
-        }
-        throw new ClassNotFoundException(name);
-      }
-    };
-    try {
-      Class.forName("dev.grpcloop.eventloop.NoSuchClass", false, waiting);
-      throw new AssertionError("found a class that does not exist");
-    } catch (ClassNotFoundException expected) {
-      // the wait is over
+  /** Opens a FIFO for writing (blocking until a reader opens it) and writes one byte. */
+  private static void writeFifo(Path fifo) {
+    try (FileOutputStream out = new FileOutputStream(fifo.toFile())) {
+      out.write(1);
+    } catch (java.io.IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Lets {@code time} pass: the watchdog's ticks, not another thread, are what this waits for. */
+  private static void parkFor(Duration time) {
+    long deadline = System.nanoTime() + time.toNanos();
+    for (long left; (left = deadline - System.nanoTime()) > 0; ) {
+      LockSupport.parkNanos(left);
     }
   }
 
@@ -209,8 +220,8 @@ class LoopStallTest {
 
   @Test
   void handlerPinnedInNativeCodeStallsItsLoopForABoundedTime() throws Exception {
-    makeFifo();
-    stallAndCheck("fifo", this::writeFifo, true);
+    makeFifos();
+    stallAndCheck("fifo", () -> writeFifo(fifo), true);
   }
 
   /**
@@ -221,25 +232,22 @@ class LoopStallTest {
   @Test
   void handlerPinnedInNativeCodeAfterWorkInTheSameRunStallsItsLoopForABoundedTime()
       throws Exception {
-    makeFifo();
-    stallAndCheck("fifo-after-work", this::writeFifo, true);
+    makeFifos();
+    stallAndCheck("fifo-after-work", () -> writeFifo(fifo), true);
   }
 
-  private void makeFifo() throws Exception {
-    fifo = Files.createTempDirectory("grpc-loop-fifo").resolve("fifo");
+  private void makeFifos() throws Exception {
+    Path dir = Files.createTempDirectory("grpc-loop-fifo");
+    fifo = dir.resolve("fifo");
+    firstFifo = dir.resolve("first-fifo");
     int made;
     try {
-      made = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor();
+      made = new ProcessBuilder("mkfifo", fifo.toString(), firstFifo.toString()).inheritIO()
+          .start().waitFor();
     } catch (java.io.IOException e) {
       made = -1;
     }
     assumeTrue(made == 0, "mkfifo is not available here");
-  }
-
-  private void writeFifo() throws Exception {
-    try (FileOutputStream out = new FileOutputStream(fifo.toFile())) {
-      out.write(1);
-    }
   }
 
   /** A call that fails with DEADLINE_EXCEEDED if the loop never answers it: a stuck loop. */
