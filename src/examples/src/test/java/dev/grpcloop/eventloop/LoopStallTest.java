@@ -3,19 +3,26 @@ package dev.grpcloop.eventloop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.grpcloop.adapter.BlockingClientCalls;
 import dev.grpcloop.adapter.ClientStream;
 import dev.grpcloop.adapter.ServerStream;
+import dev.grpcloop.echo.proto.EchoServiceGrpc;
 import dev.grpcloop.echo.proto.Message;
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.StatusException;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,6 +47,7 @@ class LoopStallTest {
   private final CountDownLatch stalling = new CountDownLatch(1);
   private LoopServer server;
   private Path fifo;
+  private Path firstFifo;
 
   /** Released by the pinned-in-class-initialiser test. */
   static final CountDownLatch CLASS_INIT_RELEASE = new CountDownLatch(1);
@@ -69,16 +77,23 @@ class LoopStallTest {
   void stop() throws Exception {
     release.countDown();
     CLASS_INIT_RELEASE.countDown();
-    if (fifo != null) {
-      // Opening a FIFO for reading and writing never blocks, and ends a reader's wait in open:
-      // a handler still pinned there (the test failed before it released it) lets go.
-      try (RandomAccessFile writer = new RandomAccessFile(fifo.toFile(), "rw")) {
-        writer.write(1);
+    for (Path each : new Path[] {firstFifo, fifo}) {
+      if (each != null && Files.exists(each)) {
+        // Opening a FIFO for reading and writing never blocks, and ends a reader's wait in open:
+        // a handler still pinned there (the test failed before it released it) lets go.
+        try (RandomAccessFile writer = new RandomAccessFile(each.toFile(), "rw")) {
+          writer.write(1);
+        }
       }
     }
     server.close();
+    for (Path each : new Path[] {firstFifo, fifo}) {
+      if (each != null) {
+        Files.deleteIfExists(each);
+      }
+    }
     if (fifo != null) {
-      Files.deleteIfExists(fifo);
+      Files.deleteIfExists(fifo.getParent());
     }
   }
 
@@ -126,10 +141,20 @@ class LoopStallTest {
           // the loader was released
         }
       }
-      case "fifo" -> {
-        try (InputStream in = new FileInputStream(fifo.toFile())) { // blocks until a writer opens
-          assertThat(in.read()).isEqualTo(1);
-        }
+      case "fifo" -> readFifo(fifo);
+      case "fifo-after-work" -> {
+        // The CI hang's state, in a fixed order: the watchdog sees this run while it is pinned in
+        // native code (for far fewer ticks than that is allowed), then the run computes for less
+        // than a slice, then it pins in native code again. The "fifo" run does the same by
+        // chance: seen early, it used 180 to 270 us of CPU before its open (measured, 8 runs).
+        // A platform thread, so that starting it does not end this run (nor does its end: no join).
+        Thread.ofPlatform().name("first-fifo-opener").start(() -> {
+          parkFor(Duration.ofMillis(50));
+          writeFifo(firstFifo);
+        });
+        readFifo(firstFifo);
+        spin(Duration.ofMillis(3));
+        readFifo(fifo);
       }
       default -> throw new IllegalArgumentException(how);
     }
@@ -137,6 +162,42 @@ class LoopStallTest {
     String after = LoopServer.carrierName(Thread.currentThread());
     stream.send(LoopServer.message("done " + before + " " + after));
     stream.recv();
+  }
+
+  /** Blocks in a FIFO's open, pinned in native code, until a writer opens it; reads one byte. */
+  private static void readFifo(Path fifo) throws Exception {
+    try (InputStream in = new FileInputStream(fifo.toFile())) {
+      assertThat(in.read()).isEqualTo(1);
+    }
+  }
+
+  /** Opens a FIFO for writing (blocking until a reader opens it) and writes one byte. */
+  private static void writeFifo(Path fifo) {
+    try (FileOutputStream out = new FileOutputStream(fifo.toFile())) {
+      out.write(1);
+    } catch (java.io.IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Lets {@code time} pass: the watchdog's ticks, not another thread, are what this waits for. */
+  private static void parkFor(Duration time) {
+    long deadline = System.nanoTime() + time.toNanos();
+    for (long left; (left = deadline - System.nanoTime()) > 0; ) {
+      LockSupport.parkNanos(left);
+    }
+  }
+
+  /** Computes, never blocking, for {@code time} of wall time. */
+  private static void spin(Duration time) {
+    long deadline = System.nanoTime() + time.toNanos();
+    long x = 1;
+    while (System.nanoTime() - deadline < 0) {
+      x = x * 6364136223846793005L + 1442695040888963407L;
+    }
+    if (x == 42) {
+      throw new AssertionError("unlikely");
+    }
   }
 
   @Test
@@ -159,19 +220,52 @@ class LoopStallTest {
 
   @Test
   void handlerPinnedInNativeCodeStallsItsLoopForABoundedTime() throws Exception {
-    fifo = Files.createTempDirectory("grpc-loop-fifo").resolve("fifo");
+    makeFifos();
+    stallAndCheck("fifo", () -> writeFifo(fifo), true);
+  }
+
+  /**
+   * The state a clean-clone CI run hung in: a carrier pinned in native code, using no CPU, while
+   * the loop's other calls waited, never replaced. The watchdog had first seen the run before the
+   * handler's last CPU work, and counted the CPU the carrier used since then as one sum.
+   */
+  @Test
+  void handlerPinnedInNativeCodeAfterWorkInTheSameRunStallsItsLoopForABoundedTime()
+      throws Exception {
+    makeFifos();
+    stallAndCheck("fifo-after-work", () -> writeFifo(fifo), true);
+  }
+
+  private void makeFifos() throws Exception {
+    Path dir = Files.createTempDirectory("grpc-loop-fifo");
+    fifo = dir.resolve("fifo");
+    firstFifo = dir.resolve("first-fifo");
     int made;
     try {
-      made = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor();
+      made = new ProcessBuilder("mkfifo", fifo.toString(), firstFifo.toString()).inheritIO()
+          .start().waitFor();
     } catch (java.io.IOException e) {
       made = -1;
     }
     assumeTrue(made == 0, "mkfifo is not available here");
-    stallAndCheck("fifo", () -> {
-      try (FileOutputStream out = new FileOutputStream(fifo.toFile())) {
-        out.write(1);
-      }
-    }, true);
+  }
+
+  /** A call that fails with DEADLINE_EXCEEDED if the loop never answers it: a stuck loop. */
+  private static ClientStream<Message, Message> openWithDeadline(ManagedChannel channel) {
+    return BlockingClientCalls.bidiStreaming(channel, EchoServiceGrpc.getEchoStreamMethod(),
+        CallOptions.DEFAULT.withDeadlineAfter(LoopServer.PATIENCE.toMillis(),
+            TimeUnit.MILLISECONDS), new Metadata());
+  }
+
+  /** {@link LoopServer#ask}, failing the test with the watchdog's counters if no answer came. */
+  private String askInTime(ClientStream<Message, Message> stream, String text) throws Exception {
+    try {
+      return LoopServer.ask(stream, text);
+    } catch (StatusException e) {
+      throw new AssertionError("no answer to " + text + " (" + e.getStatus().getCode()
+          + "): the loop stayed stuck; carriers replaced " + server.loops.carriersReplaced()
+          + ", handlers moved off " + server.loops.handlersMovedOff(), e);
+    }
   }
 
   /** An action that may throw. */
@@ -187,7 +281,7 @@ class LoopStallTest {
   private String[] stallAndCheck(String how, Release releaseIt, boolean pins) throws Exception {
     ManagedChannel first = server.connect();
     ManagedChannel second = server.connect();
-    try (ClientStream<Message, Message> early = LoopServer.open(first);
+    try (ClientStream<Message, Message> early = openWithDeadline(first);
         ClientStream<Message, Message> stalled = LoopServer.open(first)) {
       assertThat(LoopServer.ask(early, "echo")).isEqualTo("echo");
       stalled.send(LoopServer.message(how));
@@ -197,12 +291,12 @@ class LoopStallTest {
       long worst = 0;
       for (int i = 0; i < 10; i++) {
         long start = System.nanoTime();
-        assertThat(LoopServer.ask(early, "r" + i)).isEqualTo("r" + i);
+        assertThat(askInTime(early, "r" + i)).isEqualTo("r" + i);
         worst = Math.max(worst, System.nanoTime() - start);
       }
       long start = System.nanoTime();
-      try (ClientStream<Message, Message> late = LoopServer.open(second)) {
-        assertThat(LoopServer.ask(late, "echo")).isEqualTo("echo");
+      try (ClientStream<Message, Message> late = openWithDeadline(second)) {
+        assertThat(askInTime(late, "echo")).isEqualTo("echo");
         long opened = System.nanoTime() - start;
         late.closeSend();
         assertThat(late.recv()).isNull();
