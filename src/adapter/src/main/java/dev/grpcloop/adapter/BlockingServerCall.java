@@ -56,7 +56,8 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
 
   /**
    * Both closes of grpc's call threw: grpc's next message or half-close fails, so that grpc
-   * closes the call itself. Set once, under callLock; read by grpc's callbacks, which take no lock for it.
+   * closes the call itself. Set once, under callLock; read by grpc's callbacks, which take no
+   * lock for it.
    */
   private volatile boolean closeFailed;
 
@@ -353,9 +354,10 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
   /**
    * Requires callLock. Neither close reached grpc's call, which may be open still: grpc's next
    * message or half-close for it then fails ({@link Listener}), and grpc's ServerImpl closes the
-   * call itself, below the interceptors, with UNKNOWN "Application error processing RPC". One more message is asked for, so that the client's next
-   * message or half-close reaches the listener even if the inbox was full. A call that gets no
-   * such event (its client sent everything) ends at its deadline or the client's cancel.
+   * call itself, below the interceptors, with UNKNOWN "Application error processing RPC". One
+   * more message is asked for, so that the client's next message or half-close reaches the
+   * listener even if the inbox was full. A call that gets no such event (its client sent
+   * everything) ends at its deadline or the client's cancel.
    */
   private void abandonClose(RuntimeException failed) {
     logger.log(Level.SEVERE, "Closing the call failed again. If it is still open, grpc closes it"

@@ -209,7 +209,7 @@ abstract class CallCore<InT, OutT> {
   }
 
   /**
-   * grpc delivers a message, of serialized {@code size} ({@link Marshalling#UNKNOWN_SIZE}: unknown),
+   * grpc delivers a message of serialized {@code size} ({@link Marshalling#UNKNOWN_SIZE}: unknown),
    * into the place its read took, if it took one ({@link Inbox#delivered}).
    */
   final void messageArrived(InT message, int size) {
@@ -592,7 +592,7 @@ abstract class CallCore<InT, OutT> {
     return new StatusException(failure.getStatus(), failure.getTrailers());
   }
 
-  /** Requires lock. The calling thread, as the one inside {@code operation}; throws if another is. */
+  /** Requires lock. The calling thread, as the one inside {@code operation}, unless another is. */
   private static Thread claim(Thread holder, String operation) {
     Thread current = Thread.currentThread();
     if (holder != null) {
