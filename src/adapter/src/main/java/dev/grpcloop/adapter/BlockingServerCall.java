@@ -325,7 +325,7 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
       }
       Metadata all = merge(merge(new Metadata(), trailers), errorTrailers);
       trailers = null;
-      RuntimeException failed = tryClose(status, all);
+      Throwable failed = tryClose(status, all);
       if (failed != null) {
         logger.log(Level.WARNING, "Closing the call failed; closing it with UNKNOWN instead",
             failed);
@@ -342,11 +342,11 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
   }
 
   /** Requires callLock. Closes grpc's call; returns what the close threw, or null. */
-  private RuntimeException tryClose(Status status, Metadata all) {
+  private Throwable tryClose(Status status, Metadata all) {
     try {
       call.close(status, all);
       return null;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) { // an interceptor's AssertionError too: logged, retried
       return e;
     }
   }
@@ -359,7 +359,7 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
    * listener even if the inbox was full. A call that gets no such event (its client sent
    * everything) ends at its deadline or the client's cancel.
    */
-  private void abandonClose(RuntimeException failed) {
+  private void abandonClose(Throwable failed) {
     logger.log(Level.SEVERE, "Closing the call failed again. If it is still open, grpc closes it"
         + " when the client next sends or half-closes; else it ends at its deadline or the"
         + " client's cancel", failed);

@@ -26,7 +26,7 @@ final class HelperThreads {
 
   private static final Logger logger = Logger.getLogger(BlockingServerCalls.class.getName());
 
-  /** Guards the fields below. Never held while a thread starts or is joined. */
+  /** Guards the fields below. Never held while a helper is joined. */
   private final ReentrantLock lock = new ReentrantLock();
 
   private final Context context;
@@ -57,11 +57,13 @@ final class HelperThreads {
       if (stopped) {
         throw new IllegalStateException("fork() after the handler finished");
       }
+      // Started under the lock, so that stop() never finds a helper that has yet to start (its
+      // join would throw): a fork() from another thread may race the handler's end.
+      thread.start();
       running.add(thread);
     } finally {
       lock.unlock();
     }
-    thread.start();
     return thread;
   }
 

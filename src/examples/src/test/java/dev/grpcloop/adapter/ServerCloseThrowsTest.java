@@ -50,7 +50,18 @@ class ServerCloseThrowsTest {
   @ParameterizedTest
   @EnumSource(Transport.class)
   void aCloseThatThrowsOnceStillEndsAUnaryCall(Transport transport) throws Exception {
-    ThrowingClose throwsOnce = new ThrowingClose(1);
+    assertThrowingOnceEndsUnaryCall(transport, new ThrowingClose(1));
+  }
+
+  /** An interceptor's close that throws an Error (an assertion of its own) is retried too. */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aCloseThatThrowsAnErrorOnceStillEndsAUnaryCall(Transport transport) throws Exception {
+    assertThrowingOnceEndsUnaryCall(transport, new ThrowingClose(1, false, true));
+  }
+
+  private static void assertThrowingOnceEndsUnaryCall(Transport transport,
+      ThrowingClose throwsOnce) throws Exception {
     HandlerThreads threads = new HandlerThreads();
     ServerServiceDefinition service = service(BlockingServerCalls.unary(UNARY,
         (request, call) -> msg("done"), threads.options()));
@@ -104,7 +115,7 @@ class ServerCloseThrowsTest {
   @EnumSource(Transport.class)
   void aCloseThatThrowsAfterPassingItOnLeavesTheStatusThatWentOut(Transport transport)
       throws Exception {
-    ThrowingClose throwsAfter = new ThrowingClose(Integer.MAX_VALUE, true);
+    ThrowingClose throwsAfter = new ThrowingClose(Integer.MAX_VALUE, true, false);
     ServerServiceDefinition service = Bind.bidi(BIDI, stream -> {
       throw Status.ABORTED.withDescription("the handler failed").asException();
     });
@@ -128,7 +139,15 @@ class ServerCloseThrowsTest {
   @EnumSource(Transport.class)
   void aCloseThatAlwaysThrowsEndsABidiCallAtTheClientsHalfClose(Transport transport)
       throws Exception {
-    assertAlwaysThrowingCloseEndsBidiCall(transport, RawCall::halfClose);
+    assertAlwaysThrowingCloseEndsBidiCall(transport, RawCall::halfClose, false);
+  }
+
+  /** As above, with a close that throws an Error. */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aCloseThatAlwaysThrowsAnErrorEndsABidiCallAtTheClientsHalfClose(Transport transport)
+      throws Exception {
+    assertAlwaysThrowingCloseEndsBidiCall(transport, RawCall::halfClose, true);
   }
 
   /** The client sends once more after the handler finished: grpc's message event ends the call. */
@@ -136,16 +155,17 @@ class ServerCloseThrowsTest {
   @EnumSource(Transport.class)
   void aCloseThatAlwaysThrowsEndsABidiCallAtTheClientsNextMessage(Transport transport)
       throws Exception {
-    assertAlwaysThrowingCloseEndsBidiCall(transport, call -> call.send(msg(1)));
+    assertAlwaysThrowingCloseEndsBidiCall(transport, call -> call.send(msg(1)), false);
   }
 
   /**
    * A bidi handler takes one message and returns; every close of grpc's call throws. Once both
    * closes failed, {@code clientActs}; the client then gets UNKNOWN, from grpc's ServerImpl.
+   * {@code error}: the close throws an Error, else a RuntimeException.
    */
   private static void assertAlwaysThrowingCloseEndsBidiCall(Transport transport,
-      Consumer<RawCall> clientActs) throws Exception {
-    ThrowingClose alwaysThrows = new ThrowingClose(Integer.MAX_VALUE);
+      Consumer<RawCall> clientActs, boolean error) throws Exception {
+    ThrowingClose alwaysThrows = new ThrowingClose(Integer.MAX_VALUE, false, error);
     HandlerThreads threads = new HandlerThreads();
     ServerServiceDefinition service = Bind.bidi(BIDI, stream -> {
       stream.recv();
@@ -212,8 +232,9 @@ class ServerCloseThrowsTest {
 
   /**
    * A server interceptor whose call's close throws the first {@code failures} times, before
-   * passing the close on, or after it ({@code afterPassingOn}); it records the status of every
-   * close asked of it.
+   * passing the close on, or after it ({@code afterPassingOn}), with an {@link AssertionError} if
+   * {@code error}, else an {@link IllegalStateException}; it records the status of every close
+   * asked of it.
    */
   private static final class ThrowingClose implements ServerInterceptor {
     static final String FAILURE = "the interceptor's close failed";
@@ -221,14 +242,16 @@ class ServerCloseThrowsTest {
     final List<Status> asked = new CopyOnWriteArrayList<>();
     private final int failures;
     private final boolean afterPassingOn;
+    private final boolean error;
 
     ThrowingClose(int failures) {
-      this(failures, false);
+      this(failures, false, false);
     }
 
-    ThrowingClose(int failures, boolean afterPassingOn) {
+    ThrowingClose(int failures, boolean afterPassingOn, boolean error) {
       this.failures = failures;
       this.afterPassingOn = afterPassingOn;
+      this.error = error;
     }
 
     @Override
@@ -242,6 +265,9 @@ class ServerCloseThrowsTest {
             super.close(status, trailers);
           }
           if (asked.size() <= failures) {
+            if (error) {
+              throw new AssertionError(FAILURE);
+            }
             throw new IllegalStateException(FAILURE);
           }
           if (!afterPassingOn) {
