@@ -11,14 +11,8 @@ import dev.grpcloop.adapter.TestServer.HandlerThreads;
 import dev.grpcloop.adapter.TestServer.Transport;
 import dev.grpcloop.echo.proto.Message;
 import io.grpc.CallOptions;
-import io.grpc.Channel;
-import io.grpc.ClientCall;
-import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
-import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
-import io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -94,7 +88,8 @@ class ClientInboundBoundTest {
         }, threads.options());
     try (TestServer server = TestServer.start(transport, service(handler));
         ClientRecvStream<Message> stream = BlockingClientCalls.serverStreaming(
-            ClientInterceptors.intercept(server.channel(), dropAllButEveryThird()),
+            ClientInterceptors.intercept(server.channel(),
+                ResponseFilter.passing(index -> index % 3 == 0, true)),
             SERVER_STREAMING, CallOptions.DEFAULT, new Metadata(), msg("go"))) {
       for (int i = 0; i < total; i += 3) {
         assertThat(stream.recv(10, TimeUnit.SECONDS)).as("response %d", i)
@@ -102,32 +97,6 @@ class ClientInboundBoundTest {
       }
       assertThat(stream.recv(10, TimeUnit.SECONDS)).as("end-of-stream").isNull();
     }
-  }
-
-  /** Passes on the first response of every three, drops the other two, asks for one for each. */
-  private static ClientInterceptor dropAllButEveryThird() {
-    return new ClientInterceptor() {
-      @Override
-      public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
-          MethodDescriptor<ReqT, RespT> method, CallOptions options, Channel next) {
-        return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
-          @Override
-          public void start(Listener<RespT> listener, Metadata headers) {
-            AtomicInteger seen = new AtomicInteger();
-            super.start(new SimpleForwardingClientCallListener<>(listener) {
-              @Override
-              public void onMessage(RespT message) {
-                if (seen.getAndIncrement() % 3 == 0) {
-                  super.onMessage(message);
-                } else {
-                  request(1);
-                }
-              }
-            }, headers);
-          }
-        };
-      }
-    };
   }
 
   /**
@@ -153,7 +122,7 @@ class ClientInboundBoundTest {
         : CallOptions.DEFAULT.withOption(BlockingClientCalls.MAX_BUFFERED_BYTES, bound);
     try (TestServer server = TestServer.start(transport, service(handler));
         ClientRecvStream<Message> stream = BlockingClientCalls.serverStreaming(
-            ClientInterceptors.intercept(server.channel(), countDeliveries(delivered)),
+            ClientInterceptors.intercept(server.channel(), ResponseFilter.counting(delivered)),
             SERVER_STREAMING, options, new Metadata(), msg("go"))) {
       assertThat(stream.recv()).isEqualTo(response);
       awaitSettled(delivered, sent, toSend, threads.awaitOnly());
@@ -186,25 +155,4 @@ class ClientInboundBoundTest {
     }
   }
 
-  /** Counts the responses grpc delivers to the call's listener, received or not. */
-  private static ClientInterceptor countDeliveries(AtomicInteger delivered) {
-    return new ClientInterceptor() {
-      @Override
-      public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
-          MethodDescriptor<ReqT, RespT> method, CallOptions options, Channel next) {
-        return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
-          @Override
-          public void start(Listener<RespT> listener, Metadata headers) {
-            super.start(new SimpleForwardingClientCallListener<>(listener) {
-              @Override
-              public void onMessage(RespT message) {
-                delivered.incrementAndGet();
-                super.onMessage(message);
-              }
-            }, headers);
-          }
-        };
-      }
-    };
-  }
 }

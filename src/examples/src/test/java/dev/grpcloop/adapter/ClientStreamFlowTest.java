@@ -17,15 +17,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.grpcloop.adapter.TestServer.HandlerThreads;
 import dev.grpcloop.adapter.TestServer.Transport;
 import dev.grpcloop.echo.proto.Message;
-import io.grpc.CallOptions;
-import io.grpc.Channel;
-import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
-import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
-import io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener;
-import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import java.util.concurrent.CompletableFuture;
@@ -95,24 +88,7 @@ class ClientStreamFlowTest {
       }
     }, threads.options());
     AtomicInteger delivered = new AtomicInteger();
-    ClientInterceptor countDeliveries = new ClientInterceptor() {
-      @Override
-      public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
-          MethodDescriptor<ReqT, RespT> method, CallOptions options, Channel next) {
-        return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
-          @Override
-          public void start(Listener<RespT> listener, Metadata headers) {
-            super.start(new SimpleForwardingClientCallListener<>(listener) {
-              @Override
-              public void onMessage(RespT message) {
-                delivered.incrementAndGet();
-                super.onMessage(message);
-              }
-            }, headers);
-          }
-        };
-      }
-    };
+    ClientInterceptor countDeliveries = ResponseFilter.counting(delivered);
 
     try (TestServer server = TestServer.start(transport, service(handler));
         ClientRecvStream<Message> stream = BlockingClientCalls.serverStreaming(

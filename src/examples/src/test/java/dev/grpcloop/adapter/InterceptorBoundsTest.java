@@ -20,8 +20,6 @@ import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
 import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
-import io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener;
-import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -110,7 +108,7 @@ class InterceptorBoundsTest {
     try (TestServer server = TestServer.start(transport, service(handler));
         ClientRecvStream<Message> stream = BlockingClientCalls.serverStreaming(
             ClientInterceptors.intercept(server.channel(), delayingResponses(delayer),
-                countingResponses(delivered)),
+                ResponseFilter.counting(delivered)),
             SERVER_STREAMING,
             CallOptions.DEFAULT.withOption(BlockingClientCalls.MAX_BUFFERED_BYTES, BOUND),
             new Metadata(), msg("go"))) {
@@ -172,7 +170,8 @@ class InterceptorBoundsTest {
     try (TestServer server = TestServer.start(transport, service(handler))) {
       for (int run = 0; run < 3; run++) {
         try (ClientStream<Message, Message> stream = BlockingClientCalls.bidiStreaming(
-            ClientInterceptors.intercept(server.channel(), droppingResponses()), BIDI,
+            ClientInterceptors.intercept(server.channel(),
+                ResponseFilter.passing(index -> false, false)), BIDI,
             CallOptions.DEFAULT, new Metadata())) {
           AtomicInteger sent = new AtomicInteger();
           Thread sender = Thread.ofVirtual().start(() -> {
@@ -202,26 +201,6 @@ class InterceptorBoundsTest {
         }
       }
     }
-  }
-
-  private static ClientInterceptor droppingResponses() {
-    return new ClientInterceptor() {
-      @Override
-      public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
-          MethodDescriptor<ReqT, RespT> method, CallOptions options, Channel next) {
-        return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
-          @Override
-          public void start(Listener<RespT> listener, Metadata headers) {
-            super.start(new SimpleForwardingClientCallListener<>(listener) {
-              @Override
-              public void onMessage(RespT message) {
-                // dropped
-              }
-            }, headers);
-          }
-        };
-      }
-    };
   }
 
   // ---- helpers ----
@@ -310,27 +289,6 @@ class InterceptorBoundsTest {
               @Override
               public void onReady() {
                 executor.execute(listener::onReady);
-              }
-            }, headers);
-          }
-        };
-      }
-    };
-  }
-
-  private static ClientInterceptor countingResponses(AtomicInteger delivered) {
-    return new ClientInterceptor() {
-      @Override
-      public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
-          MethodDescriptor<ReqT, RespT> method, CallOptions options, Channel next) {
-        return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
-          @Override
-          public void start(Listener<RespT> listener, Metadata headers) {
-            super.start(new SimpleForwardingClientCallListener<>(listener) {
-              @Override
-              public void onMessage(RespT message) {
-                delivered.incrementAndGet();
-                super.onMessage(message);
               }
             }, headers);
           }
