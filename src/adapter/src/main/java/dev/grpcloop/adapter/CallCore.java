@@ -51,20 +51,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * threads, waiting or not, see the one outcome of a cancel (FAILED); CLOSED is the server's, once
  * its handler has finished and nobody may call either.
  *
- * <p>One way to wait: {@code lock} and its conditions. {@code lock} guards every field here and
- * each side's own state; grpc's callbacks take only it, to record and signal, so they never wait
- * for application work (grpc-java #7361). {@code callLock} only serialises calls into grpc's call
- * object, which is not thread-safe; it is a second lock because grpc may run a callback (another
- * call's, in-process) on the calling thread while a call into it is in progress, so {@code lock} is
- * never held across a call into grpc. A transition that calls into grpc is made holding {@code
- * callLock}, then {@code lock}, so that grpc sees calls in the order of the transitions. Order:
- * {@code callLock} before {@code lock}, never the reverse. {@code request(n)} alone is made without
- * {@code callLock}, from callbacks too: grpc documents it as safe from any thread.
- *
- * <p>A client's call runs grpc's callbacks on its own waiting threads ({@link CallbackExecutor}):
- * a wait runs the callbacks queued for it, without the lock, before it sleeps and when it wakes,
- * and each blocking operation runs what is left as it ends. A server's callbacks run on grpc's
- * threads.
+ * <p>Locks (the design notes' "Two locks, one way to wait" say why): {@code lock} guards every
+ * field, here and in each side, and every wait is on one of its conditions ({@link #awaitOnce});
+ * grpc's callbacks take only it, to record and signal. {@code callLock} serialises calls into
+ * grpc's call object, which is not thread-safe, and is taken first: {@code lock} is never held
+ * across a call into grpc, which may run a callback on the calling thread. A transition that calls
+ * into grpc holds both, so grpc sees calls in the order of the transitions. {@code request(n)}
+ * goes without {@code callLock}, from any thread, as grpc allows.
  *
  * <p>Inbound flow control, and what the inbox may hold, is the {@link Inbox}'s: one message asked
  * for at a time, and none while it holds its bounds.
@@ -82,17 +75,11 @@ abstract class CallCore<InT, OutT> {
     INPUT_ENDED,
     /** Client: the server's trailers arrived; responses grpc still holds come, then its status. */
     PEER_FINISHED,
-    /**
-     * The call ended with an error: a cancel (a client's close too), a deadline, a broken
-     * transport, a server status.
-     */
+    /** The call ended with an error: a cancel or close, a deadline, the transport, the server. */
     FAILED,
     /** Server: the handler finished and closed the call. Final. */
     CLOSED
   }
-
-  /** The most messages a call holds that recv has not taken (with fewer bytes than its bound). */
-  static final int MAX_BUFFERED_MESSAGES = 64;
 
   /** The timeout of a wait without one. */
   static final long NO_TIMEOUT = -1;
@@ -150,7 +137,7 @@ abstract class CallCore<InT, OutT> {
    */
   CallCore(int maxBufferedBytes, boolean streamingInput, boolean callbacksOnWaiters) {
     this.inbox = new Inbox<>(maxBufferedBytes, streamingInput);
-    this.callbacks = callbacksOnWaiters ? new CallbackExecutor(this::wakeWaiters) : null;
+    this.callbacks = callbacksOnWaiters ? new CallbackExecutor(lock, this::wakeWaiters) : null;
   }
 
   /** The executor to give grpc for this call's callbacks, or null where grpc's own run them. */
@@ -416,47 +403,31 @@ abstract class CallCore<InT, OutT> {
   /**
    * Requires lock, held once. The call's one wait: on {@code condition}, for at most {@code nanos}
    * ({@link #NO_TIMEOUT}: without limit); returns the nanos left, and throws once none are left.
-   * The caller looks again at what it waits for: a wait may end early. Where callbacks wait for a
-   * thread of the call (a client's), this thread runs them instead, without the lock, and returns.
+   * The caller looks again at what it waits for: a wait may end early. On a client's call, a thread
+   * runs the callbacks queued for the call's threads instead ({@link CallbackExecutor#awaitOrRun}).
    * An operation that waits here ends with {@link #leaveWait}.
    */
   final long awaitOnce(Condition condition, long nanos, String operation)
       throws InterruptedException, TimeoutException {
-    if (callbacks != null && callbacks.hasQueued()) {
-      return runCallbacksInstead(nanos);
+    return callbacks == null
+        ? await(condition, nanos, operation)
+        : callbacks.awaitOrRun(condition, nanos, operation);
+  }
+
+  /** Requires the condition's lock. {@link #awaitOnce} without callbacks. */
+  static long await(Condition condition, long nanos, String operation)
+      throws InterruptedException, TimeoutException {
+    if (nanos == NO_TIMEOUT) {
+      condition.await();
+      return NO_TIMEOUT;
     }
-    if (nanos != NO_TIMEOUT && nanos <= 0) {
+    if (nanos <= 0) {
       throw new TimeoutException(operation + "() timed out; the call goes on");
     }
-    if (callbacks != null) {
-      callbacks.parking();
-    }
-    try {
-      if (nanos == NO_TIMEOUT) {
-        condition.await();
-        return NO_TIMEOUT;
-      }
-      return Math.max(0, condition.awaitNanos(nanos)); // never NO_TIMEOUT by chance
-    } finally {
-      if (callbacks != null) {
-        callbacks.unparked();
-      }
-    }
+    return Math.max(0, condition.awaitNanos(nanos)); // never NO_TIMEOUT by chance
   }
 
   // ---- the steps of the blocking operations ----
-
-  /** Requires lock, held once. Runs the queued callbacks without it; returns the nanos left. */
-  private long runCallbacksInstead(long nanos) {
-    long start = System.nanoTime();
-    lock.unlock();
-    try {
-      callbacks.runQueued();
-    } finally {
-      lock.lock();
-    }
-    return nanos == NO_TIMEOUT ? NO_TIMEOUT : Math.max(0, nanos - (System.nanoTime() - start));
-  }
 
   /** Requires lock, held once. recv's loop: takes a message, or ends, or waits for a change. */
   private InT nextMessage(long nanos)

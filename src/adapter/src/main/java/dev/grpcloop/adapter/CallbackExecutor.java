@@ -1,9 +1,10 @@
 package dev.grpcloop.adapter;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -14,7 +15,7 @@ import java.util.logging.Logger;
  *
  * <ul>
  *   <li>While application threads are parked in the call's waits (recv, send, headers, trailers:
- *       between {@link #parking} and {@link #unparked}), a callback is queued and they are woken;
+ *       inside {@link #awaitOrRun}), a callback is queued and they are woken;
  *       one of them runs it, then looks again at what it waits for. grpc's transport thread only
  *       queues and wakes: no third thread comes between, and the callback's work (parsing the
  *       response, the call's bookkeeping, interceptors' listeners) runs on a thread that wants its
@@ -45,26 +46,20 @@ import java.util.logging.Logger;
 final class CallbackExecutor implements Executor {
   private static final Logger logger = Logger.getLogger(CallbackExecutor.class.getName());
 
-  private static final VarHandle PARKED;
-
-  static {
-    try {
-      PARKED = MethodHandles.lookup().findVarHandle(CallbackExecutor.class, "parked", int.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
-
   /** Callbacks waiting for a parked thread to run them. */
   private final ConcurrentLinkedQueue<Runnable> queued = new ConcurrentLinkedQueue<>();
+
+  /** The call's lock, which its waiting threads hold but while they park or run callbacks. */
+  private final ReentrantLock lock;
 
   /** Wakes the threads parked in the call, wherever they wait (takes the call's lock to signal). */
   private final Runnable wakeWaiters;
 
-  /** Application threads parked in the call's waits. */
+  /** Application threads parked in the call's waits. Changed under {@code lock}, read without. */
   private volatile int parked;
 
-  CallbackExecutor(Runnable wakeWaiters) {
+  CallbackExecutor(ReentrantLock lock, Runnable wakeWaiters) {
+    this.lock = lock;
     this.wakeWaiters = wakeWaiters;
   }
 
@@ -84,16 +79,34 @@ final class CallbackExecutor implements Executor {
   }
 
   /**
-   * The calling thread is about to park in one of the call's waits, having found nothing queued:
-   * from now until {@link #unparked}, callbacks queue for it.
+   * Requires {@code lock}, held once: a thread of the call waits once on {@code condition}, as
+   * {@link CallCore#awaitOnce} says. If callbacks are queued, it runs them instead, without the
+   * lock, and returns the nanos left; else it parks, and callbacks queue for it until it wakes.
    */
-  void parking() {
-    PARKED.getAndAdd(this, 1);
+  long awaitOrRun(Condition condition, long nanos, String operation)
+      throws InterruptedException, TimeoutException {
+    if (hasQueued()) {
+      return runInstead(nanos);
+    }
+    parked++;
+    try {
+      return CallCore.await(condition, nanos, operation);
+    } finally {
+      parked--; // the caller passes runQueued before it leaves the call
+    }
   }
 
-  /** The calling thread woke from its wait; it must pass {@link #runQueued} before it goes. */
-  void unparked() {
-    PARKED.getAndAdd(this, -1);
+  private long runInstead(long nanos) {
+    long start = System.nanoTime();
+    lock.unlock();
+    try {
+      runQueued();
+    } finally {
+      lock.lock();
+    }
+    return nanos == CallCore.NO_TIMEOUT
+        ? CallCore.NO_TIMEOUT
+        : Math.max(0, nanos - (System.nanoTime() - start));
   }
 
   /** Whether callbacks wait for a thread to run them. */

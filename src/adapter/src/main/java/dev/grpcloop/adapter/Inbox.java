@@ -6,7 +6,7 @@ package dev.grpcloop.adapter;
  * guards it. {@code open} in a method's arguments says that grpc may still deliver messages.
  *
  * <p>At most one message is asked for at a time ({@link #claimCredit}), and only while the inbox
- * holds fewer than {@link CallCore#MAX_BUFFERED_MESSAGES} and fewer bytes than its bound: so it
+ * holds fewer than {@link #MAX_MESSAGES} and fewer bytes than its bound: so it
  * holds at most that bound plus one message. A message counts the serialized size its marshaller
  * tells once it is delivered ({@link Marshalling.Sizes}). A call of one request asks for two at its
  * start and never more: the one, and enough to tell that a client sent too many.
@@ -25,6 +25,9 @@ package dev.grpcloop.adapter;
  * @param <T> the message type
  */
 final class Inbox<T> {
+
+  /** The most messages an inbox holds (with fewer bytes than its bound), and one more. */
+  static final int MAX_MESSAGES = 64;
 
   /** No message is asked for while the inbox holds this many bytes. */
   private final long maxBytes;
@@ -136,7 +139,7 @@ final class Inbox<T> {
    */
   boolean claimCredit(boolean open) {
     if (!streaming || !open || inFlight > 0
-        || count >= CallCore.MAX_BUFFERED_MESSAGES || bytes >= maxBytes) {
+        || count >= MAX_MESSAGES || bytes >= maxBytes) {
       return false;
     }
     inFlight = 1;

@@ -6,8 +6,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -19,8 +22,31 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class CallbackExecutorTest {
 
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
   private final AtomicInteger wakes = new AtomicInteger();
-  private final CallbackExecutor executor = new CallbackExecutor(wakes::incrementAndGet);
+  private final CallbackExecutor executor = new CallbackExecutor(lock, this::wakeWaiters);
+
+  /** What the call does to wake its waiters: signal, under the lock. */
+  private void wakeWaiters() {
+    lock.lock();
+    try {
+      wakes.incrementAndGet();
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether a thread is parked on the call's condition (it counted itself parked before). */
+  private boolean aThreadIsParked() {
+    lock.lock();
+    try {
+      return lock.hasWaiters(changed);
+    } finally {
+      lock.unlock();
+    }
+  }
 
   @Test
   void runsAtOnceOnTheSubmittingThreadWhenNoThreadIsParked() {
@@ -34,20 +60,26 @@ class CallbackExecutorTest {
   @Test
   void waitsForTheParkedThreadWhichRunsItAsItLeavesAtTheLatest() throws Exception {
     AtomicReference<Thread> ranOn = new AtomicReference<>();
-    CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch submitted = new CountDownLatch(1);
     Thread inside = Thread.ofVirtual().start(() -> {
-      executor.parking();
-      entered.countDown();
+      lock.lock();
+      try {
+        executor.awaitOrRun(changed, CallCore.NO_TIMEOUT, "recv"); // parks until woken
+      } catch (InterruptedException | TimeoutException e) {
+        throw new AssertionError(e);
+      } finally {
+        lock.unlock();
+      }
       try {
         submitted.await();
       } catch (InterruptedException e) {
         throw new AssertionError(e);
       }
-      executor.unparked();
       executor.runQueued(); // as the operation ends
     });
-    entered.await();
+    while (!aThreadIsParked()) {
+      Thread.onSpinWait();
+    }
     executor.execute(() -> ranOn.set(Thread.currentThread()));
     assertThat(ranOn.get()).as("queued for the parked thread").isNull();
     assertThat(executor.hasQueued()).isTrue();
@@ -59,14 +91,14 @@ class CallbackExecutorTest {
   }
 
   /**
-   * Threads park and wake (each sometimes running what is queued when it wakes, as a wait that
-   * looks again does, and always as it leaves) while others submit: every callback runs exactly
-   * once, and none is left queued in the end.
+   * Threads wait (running what is queued instead, or parking briefly; sometimes running what is
+   * left as an operation that ends does) while others submit: every callback runs exactly once,
+   * and none is left queued in the end.
    */
   @Test
   void noCallbackIsLostOrRunTwiceWhileThreadsComeAndGo() throws Exception {
     int submitters = 2;
-    int perSubmitter = 200_000;
+    int perSubmitter = 50_000;
     int insiders = 3;
     AtomicInteger ran = new AtomicInteger();
     AtomicInteger[] runs = new AtomicInteger[submitters * perSubmitter];
@@ -92,15 +124,16 @@ class CallbackExecutorTest {
       threads.add(Thread.ofPlatform().start(() -> {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         while (submitting.getCount() > 0) {
-          if (executor.hasQueued()) {
-            executor.runQueued(); // a wait that finds callbacks runs them instead of parking
-            continue;
+          lock.lock();
+          try {
+            executor.awaitOrRun(changed, 1 + random.nextInt(20_000), "recv");
+          } catch (TimeoutException e) {
+            // waits again, as a timed wait does until its operation gives up
+          } catch (InterruptedException e) {
+            throw new AssertionError(e);
+          } finally {
+            lock.unlock();
           }
-          executor.parking();
-          for (int spin = random.nextInt(4); spin > 0; spin--) {
-            Thread.onSpinWait();
-          }
-          executor.unparked();
           if (random.nextBoolean()) {
             executor.runQueued(); // its operation ends (else it waits again)
           }

@@ -98,12 +98,12 @@ class ClientStreamFlowTest {
 
       awaitStuckIn(threads.awaitOnly(), "send", sent::get);
       assertThat(delivered.get() - 1).as("responses held, not received")
-          .isLessThanOrEqualTo(CallCore.MAX_BUFFERED_MESSAGES);
+          .isLessThanOrEqualTo(Inbox.MAX_MESSAGES);
       assertThat(sent.get()).isLessThan(count);
 
       for (int i = 1; i < count; i++) {
         assertThat(seq(stream.recv())).isEqualTo(i);
-        assertThat(delivered.get() - (i + 1)).isLessThanOrEqualTo(CallCore.MAX_BUFFERED_MESSAGES);
+        assertThat(delivered.get() - (i + 1)).isLessThanOrEqualTo(Inbox.MAX_MESSAGES);
       }
       assertThat(stream.recv()).isNull();
       threads.assertAllEnded();

@@ -141,12 +141,12 @@ class InboundBoundTest {
     assertHeldUnread(transport, message, 16, Bind.options().withMaxBufferedBytes(bound), 3);
   }
 
-  /** Nor while it holds {@code MAX_BUFFERED_MESSAGES} small ones, whatever their bytes. */
+  /** Nor while it holds {@code Inbox.MAX_MESSAGES} small ones, whatever their bytes. */
   @ParameterizedTest
   @EnumSource(Transport.class)
   void noMessageIsAskedForWhileTheCallHoldsItsMostMessages(Transport transport) throws Exception {
-    assertHeldUnread(transport, msg("x"), 2 * CallCore.MAX_BUFFERED_MESSAGES, Bind.options(),
-        CallCore.MAX_BUFFERED_MESSAGES);
+    assertHeldUnread(transport, msg("x"), 2 * Inbox.MAX_MESSAGES, Bind.options(),
+        Inbox.MAX_MESSAGES);
   }
 
   /**

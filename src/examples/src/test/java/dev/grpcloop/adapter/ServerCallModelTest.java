@@ -449,12 +449,12 @@ class ServerCallModelTest {
       assertThat(fake.closes).as("grpc closes").isLessThanOrEqualTo(1);
       assertThat(fake.requested.get() - sent).as("messages asked for ahead").isLessThanOrEqualTo(1);
       assertThat(sent - taken).as("messages held").isLessThanOrEqualTo(
-          CallCore.MAX_BUFFERED_MESSAGES);
+          Inbox.MAX_MESSAGES);
       if (!over() && sent > taken) {
         assertThat(bytesHeld() - msg(sent - 1).getSerializedSize())
             .as("bytes held, but for the last message").isLessThan(MAX_BYTES);
       }
-      if (!over() && !halfClosed && sent - taken < CallCore.MAX_BUFFERED_MESSAGES
+      if (!over() && !halfClosed && sent - taken < Inbox.MAX_MESSAGES
           && bytesHeld() < MAX_BYTES) {
         assertThat(fake.requested.get() - sent).as("a message is asked for while there is room")
             .isEqualTo(1);

@@ -55,7 +55,7 @@ class ServerFlowControlTest {
     DeliveryCounter deliveries = new DeliveryCounter(delivered -> {
       int ahead = delivered - consumed.get();
       mostAhead.accumulateAndGet(ahead, Math::max);
-      if (ahead > CallCore.MAX_BUFFERED_MESSAGES) {
+      if (ahead > Inbox.MAX_MESSAGES) {
         beyondWindow.countDown();
       }
     });
@@ -101,11 +101,11 @@ class ServerFlowControlTest {
       awaitStuckIn(sender, "send", sent::get);
       assertThat(sent.get()).isLessThan(BIG_COUNT);
       awaitUntil("the window's messages reached the server call",
-          () -> deliveries.delivered() == 1 + CallCore.MAX_BUFFERED_MESSAGES);
+          () -> deliveries.delivered() == 1 + Inbox.MAX_MESSAGES);
       assertThat(beyondWindow.await(QUIET.toMillis(), MILLISECONDS))
           .as("more than WINDOW messages delivered while the handler is paused").isFalse();
-      assertThat(deliveries.delivered()).isEqualTo(1 + CallCore.MAX_BUFFERED_MESSAGES);
-      assertThat(mostAhead.get()).isLessThanOrEqualTo(CallCore.MAX_BUFFERED_MESSAGES);
+      assertThat(deliveries.delivered()).isEqualTo(1 + Inbox.MAX_MESSAGES);
+      assertThat(mostAhead.get()).isLessThanOrEqualTo(Inbox.MAX_MESSAGES);
       assertThat(isWaitingIn(sender, "send")).as("the client is still held back").isTrue();
 
       resume.countDown();
@@ -115,7 +115,7 @@ class ServerFlowControlTest {
       threads.assertAllEnded();
     }
     assertThat(deliveries.delivered()).isEqualTo(BIG_COUNT);
-    assertThat(mostAheadWhileReading.get()).isLessThanOrEqualTo(CallCore.MAX_BUFFERED_MESSAGES);
+    assertThat(mostAheadWhileReading.get()).isLessThanOrEqualTo(Inbox.MAX_MESSAGES);
   }
 
   @ParameterizedTest
