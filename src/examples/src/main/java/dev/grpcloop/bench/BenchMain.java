@@ -60,8 +60,10 @@ public final class BenchMain {
     if (options.scenarios().contains(IdleScenario.NAME)) {
       results.add(IdleScenario.run(options, progress));
     }
-    if (options.scenarios().contains(QpsScenario.NAME)) {
-      results.add(QpsScenario.run(options, progress));
+    for (String qps : List.of(QpsScenario.STREAMING, QpsScenario.UNARY)) {
+      if (options.scenarios().contains(qps)) {
+        results.add(QpsScenario.run(options, qps, progress));
+      }
     }
     List<String> clients =
         options.scenarios().stream().filter(ClientScenarios.NAMES::contains).toList();

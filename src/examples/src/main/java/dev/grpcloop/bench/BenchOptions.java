@@ -73,7 +73,7 @@ record BenchOptions(
 
   /** Every scenario, in the order a full run measures them. */
   static final List<String> ALL_SCENARIOS = List.of("pingpong", "stream_1", "stream_64",
-      "idle_streams", "official_qps", "client_pingpong", "client_stream_1");
+      "idle_streams", "official_qps", "unary_qps", "client_pingpong", "client_stream_1");
 
   /** Messages are this big on the wire unless a scenario says otherwise. */
   static final int MESSAGE_BYTES = 32;

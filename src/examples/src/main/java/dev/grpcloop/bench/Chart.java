@@ -64,7 +64,8 @@ final class Chart {
         {"pingpong", "round_trips_per_s", "pingpong round trips/s"},
         {"stream_1", "messages_per_s", "stream_1 msg/s"},
         {"stream_64", "messages_per_s", "stream_64 msg/s"},
-        {"official_qps", "qps", "official_qps QPS"}};
+        {"official_qps", "qps", "official_qps QPS"},
+        {"unary_qps", "qps", "unary_qps QPS"}};
     List<String> series = List.of("adapter", "raw", "raw_direct", "adapter_eventloop");
     List<String> groups = new ArrayList<>();
     List<double[]> values = new ArrayList<>();

@@ -13,9 +13,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Runs grpc-java's own benchmark client, {@code io.grpc.benchmarks.qps.AsyncClient
- * --streaming_rpcs} (grpc-benchmarks at the pom's bench.tools.version, on its own classpath),
- * against a server, and reads the figures it prints.
+ * Runs grpc-java's own benchmark client, {@code io.grpc.benchmarks.qps.AsyncClient} (grpc-benchmarks
+ * at the pom's bench.tools.version, on its own classpath), against a server, and reads the figures
+ * it prints: over streams ({@code --streaming_rpcs}: request and response on a stream kept open),
+ * or as unary calls (a new call per request and response).
  */
 final class OfficialQps {
   private OfficialQps() {}
@@ -34,7 +35,7 @@ final class OfficialQps {
   private static final Pattern LINE = Pattern.compile("^(.+?):\\s+(\\d+)$");
 
   /** The AsyncClient command line, the same for every server but the port. */
-  static List<String> command(BenchOptions o, int port) {
+  static List<String> command(BenchOptions o, int port, boolean streaming) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC", "--enable-native-access=ALL-UNNAMED"));
@@ -45,7 +46,9 @@ final class OfficialQps {
     command.add(o.toolsDir().resolve("*").toString());
     command.add("io.grpc.benchmarks.qps.AsyncClient");
     command.add("--address=127.0.0.1:" + port);
-    command.add("--streaming_rpcs");
+    if (streaming) {
+      command.add("--streaming_rpcs");
+    }
     command.add("--transport=netty_epoll");
     command.add("--channels=" + o.qpsChannels());
     command.add("--outstanding_rpcs=" + o.qpsOutstanding());
@@ -60,11 +63,11 @@ final class OfficialQps {
    * Runs AsyncClient once against {@code port}; returns its figures by name (qps, p50_us, p90_us,
    * p99_us, p999_us). Its whole output is appended to {@code log}.
    */
-  static Map<String, Double> run(BenchOptions o, int port, Path log)
+  static Map<String, Double> run(BenchOptions o, int port, boolean streaming, Path log)
       throws IOException, InterruptedException {
     Path out = Files.createTempFile("asyncclient", ".out");
     try {
-      Process client = new ProcessBuilder(command(o, port))
+      Process client = new ProcessBuilder(command(o, port, streaming))
           .redirectErrorStream(true)
           .redirectOutput(out.toFile())
           .start();

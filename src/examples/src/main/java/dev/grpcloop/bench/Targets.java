@@ -22,6 +22,21 @@ final class Targets {
     THROUGHPUT.put("stream_1", "messages_per_s");
     THROUGHPUT.put("stream_64", "messages_per_s");
     THROUGHPUT.put("official_qps", "qps");
+    THROUGHPUT.put("unary_qps", "qps");
+  }
+
+  /**
+   * The default mode against raw_direct: the least ratio of its throughput. Request and response
+   * (issue 20) has the higher bar; it is where a blocking handler pays its hand-offs.
+   */
+  private static final Map<String, Double> RAW_DIRECT_BARS = new LinkedHashMap<>();
+
+  static {
+    RAW_DIRECT_BARS.put("pingpong", 0.85);
+    RAW_DIRECT_BARS.put("stream_1", 0.8);
+    RAW_DIRECT_BARS.put("stream_64", 0.8);
+    RAW_DIRECT_BARS.put("official_qps", 0.8);
+    RAW_DIRECT_BARS.put("unary_qps", 0.85);
   }
 
   /** The adapter's own heap per idle stream may be at most this (1.5 KiB). */
@@ -38,6 +53,7 @@ final class Targets {
     EVENTLOOP_BARS.put("stream_1", 1.0);
     EVENTLOOP_BARS.put("stream_64", 1.0);
     EVENTLOOP_BARS.put("official_qps", 0.95);
+    EVENTLOOP_BARS.put("unary_qps", 0.95);
   }
 
   /** The client scenarios' throughput figures. */
@@ -61,9 +77,10 @@ final class Targets {
       out.add(target(figure + " adapter/raw", ">= 1.0",
           r == null ? Double.NaN : r.ratio(t.getValue(), Report.ADAPTER, Report.RAW),
           v -> v >= 1.0));
-      out.add(target(figure + " adapter/raw_direct", ">= 0.8",
+      double bar = RAW_DIRECT_BARS.get(t.getKey());
+      out.add(target(figure + " adapter/raw_direct", ">= " + bar,
           r == null ? Double.NaN : r.ratio(t.getValue(), Report.ADAPTER, Report.RAW_DIRECT),
-          v -> v >= 0.8));
+          v -> v >= bar));
     }
     ScenarioResult ping = byName.get("pingpong");
     out.add(target("pingpong.p50_us adapter - raw_direct (us)", "<= 20",
