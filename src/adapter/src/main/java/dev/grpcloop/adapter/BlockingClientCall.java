@@ -5,6 +5,7 @@ import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientStreamTracer;
 import io.grpc.Context;
+import io.grpc.Contexts;
 import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -33,11 +34,13 @@ import java.util.concurrent.locks.Condition;
  * responses and trailers count.
  *
  * <p>Whose status {@code onClose} brings is decided on this side, not read off the status: a
- * {@code CANCELLED} or {@code DEADLINE_EXCEEDED} is this side giving up only if its deadline has
- * passed or its {@link Context} was cancelled (its own cancel and close fail the call before grpc
- * answers); any other status, the server's {@code CANCELLED} or {@code DEADLINE_EXCEEDED} among
+ * {@code CANCELLED} or {@code DEADLINE_EXCEEDED} is this side giving up only if a deadline of the
+ * call has passed (its own, its Context's, or one an interceptor set) or its {@link Context} was
+ * cancelled; any other status, the server's {@code CANCELLED} or {@code DEADLINE_EXCEEDED} among
  * them, comes after every response that arrived before it (GRPC-TRAPS 24). Interceptors may
- * replace the trailers object, so its identity tells nothing.
+ * replace the trailers object, so its identity tells nothing. This side's own cancel and close,
+ * and a cancel of its Context while the call runs, fail the call at once, before grpc answers:
+ * whatever grpc delivers after them, an OK end included, cannot read as the call's outcome.
  */
 final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     implements ClientStream<ReqT, RespT>, ClientUnaryCall<RespT> {
@@ -65,6 +68,12 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
   /** The Context the call was made in: its cancellation cancels the call. */
   private final Context context;
 
+  /**
+   * The deadline grpc's stream was given, interceptors' included; null until a stream is made or
+   * if it has none. Written on the transport's thread, read by onClose.
+   */
+  private volatile Deadline streamDeadline;
+
   /** closeSend was called, or the only request of the call was sent: no more requests. */
   private boolean sendClosed;
 
@@ -89,9 +98,16 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
   /** Starts grpc's call with this stream as its listener, and asks for the first response. */
   void start(Metadata headers) {
+    Listener listener = new Listener();
+    // Before grpc's own, so that a cancel of the Context reads as itself, not as what grpc's
+    // cancel of the stream reports. Removed by onClose.
+    context.addListener(listener, Runnable::run);
     callLock.lock();
     try {
-      call.start(new Listener(), headers);
+      call.start(listener, headers);
+    } catch (RuntimeException | Error e) { // an interceptor's: no onClose will remove it
+      context.removeListener(listener);
+      throw e;
     } finally {
       callLock.unlock();
     }
@@ -324,7 +340,7 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     try {
       // Fail here first, so that waiters wake now and buffered responses are released (grpc-java
       // #12355); grpc answers later with onClose.
-      if (cancelled(Status.CANCELLED.withDescription(message).withCause(cause))) {
+      if (cancelledByClient(Status.CANCELLED.withDescription(message).withCause(cause))) {
         call.cancel(message, cause);
       }
     } finally {
@@ -339,7 +355,7 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     try {
       // A cancel, for every thread of this side too: recv throws CANCELLED and send returns
       // false, whether they were waiting or come later.
-      if (closedByClient(Status.CANCELLED.withDescription(CLOSED_BY_CLIENT))) {
+      if (cancelledByClient(Status.CANCELLED.withDescription(CLOSED_BY_CLIENT))) {
         // Never a half-close first: only closeSend() tells the server that the requests are
         // complete, and an abandoned stream must not read as one that finished.
         call.cancel(CLOSED_BY_CLIENT, null);
@@ -389,9 +405,10 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     return a == null ? b : b == null ? a : a.minimum(b);
   }
 
-  /** Whether this side has given up on the call: its deadline passed, or its Context cancelled. */
+  /** Whether this side has given up on the call: a deadline passed, or its Context cancelled. */
   private boolean abandonedHere() {
-    return (deadline != null && deadline.isExpired()) || context.isCancelled();
+    Deadline earliest = earlier(deadline, streamDeadline);
+    return (earliest != null && earliest.isExpired()) || context.isCancelled();
   }
 
   private void setSendClosed() {
@@ -403,8 +420,12 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     }
   }
 
-  /** grpc's events for this call. Each only records and signals: it must never block. */
-  private final class Listener extends ClientCall.Listener<RespT> {
+  /**
+   * grpc's events for this call, and its Context's cancel. Each only records and signals: it must
+   * never block.
+   */
+  private final class Listener extends ClientCall.Listener<RespT>
+      implements Context.CancellationListener {
     @Override
     public void onHeaders(Metadata headers) {
       lock.lock();
@@ -428,6 +449,7 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
     @Override
     public void onClose(Status status, Metadata trailers) {
+      context.removeListener(this);
       lock.lock();
       try {
         endTrailers = trailers;
@@ -443,6 +465,19 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
       boolean abandoned = (code == Status.Code.CANCELLED || code == Status.Code.DEADLINE_EXCEEDED)
           && abandonedHere();
       ended(status, trailers, abandoned);
+    }
+
+    /** The call's Context was cancelled while it ran: as {@link #cancel}, but grpc cancels. */
+    @Override
+    public void cancelled(Context cancelledContext) {
+      callLock.lock();
+      try {
+        Status status = Contexts.statusFromCancelled(cancelledContext);
+        cancelledByClient(status != null ? status : Status.CANCELLED.withDescription(
+            "the call's Context was cancelled"));
+      } finally {
+        callLock.unlock();
+      }
     }
   }
 
@@ -463,6 +498,7 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     @Override
     public ClientStreamTracer newClientStreamTracer(
         ClientStreamTracer.StreamInfo info, Metadata headers) {
+      streamDeadline = info.getCallOptions().getDeadline();
       return new ClientStreamTracer() {
         // This attempt's; written and read by its transport thread.
         private boolean isCommitted;

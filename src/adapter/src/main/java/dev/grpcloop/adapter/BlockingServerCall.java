@@ -279,10 +279,16 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
       Throwable helperFailed = stopHelpers();
       Throwable cause = helperFailed != null ? helperFailed : thrown;
       StatusException outcome = BlockingServerCalls.outcomeOf(cause, binding.method());
+      Status status = outcome.getStatus();
+      if (status.isOk() && context.isCancelled()) {
+        // Its deadline passed or its Context was cancelled before the handler returned: never a
+        // success (cancel wins), even where grpc itself has not ended the call.
+        status = Contexts.statusFromCancelled(context);
+      }
       // grpc's close runs interceptors, stats and, in-process, the client's listener on this
       // thread: never with an interrupt (ours, from a failed helper, or the handler's own) set.
       Thread.interrupted();
-      closeCall(outcome.getStatus(), outcome.getTrailers());
+      closeCall(status, outcome.getTrailers());
       if (cause instanceof Error error) {
         throw error; // as grpc's ServerImpl does: the call is closed; the Error goes on
       }

@@ -29,17 +29,15 @@ import java.util.concurrent.locks.ReentrantLock;
  *                                                                       cancel wins), never for the
  *                                                                       server's status; all
  * OPEN, PEER_FINISHED
- *                this side cancels (client)             FAILED          drop; grpc cancel; all
- *                this side closes (client)              FAILED          CANCELLED; drop; grpc
- *                                                                       cancel; all
- * INPUT_ENDED    this side closes (client) before recv  FAILED          CANCELLED; drop; all
- *                returned end-of-stream
- * INPUT_ENDED    this side cancels (client), or closes  same            nothing: all was received
- *                after recv returned end-of-stream
+ *                this side cancels or closes (client)   FAILED          drop; grpc cancel; all
+ * INPUT_ENDED    this side cancels or closes (client)   FAILED          drop; all
+ *                before recv returned end-of-stream
+ * INPUT_ENDED    the same after recv returned           same            nothing: all was received
+ *                end-of-stream
  * OPEN, INPUT_ENDED
  *                this side closes (server)              CLOSED          drop; grpc close; all
- * FAILED         this side closes                       same (client),  drop; nothing to tell grpc
- *                                                       CLOSED (server)
+ * FAILED         this side cancels or closes (client)   same            drop; nothing to tell grpc
+ * FAILED         this side closes (server)              CLOSED          drop; nothing to tell grpc
  * any            the transport becomes ready            same            sender
  * FAILED, CLOSED anything else                          same            messages are dropped
  * </pre>
@@ -255,26 +253,12 @@ abstract class CallCore<InT, OutT> {
 
   // ---- events from this side ----
 
-  /** Requires callLock. Fails a running call from this side; returns whether grpc must be told. */
-  final boolean cancelled(Status status) {
-    lock.lock();
-    try {
-      if (!messagesMayArrive()) {
-        return false;
-      }
-      fail(status.asException(), true);
-      return true;
-    } finally {
-      lock.unlock();
-    }
-  }
-
   /**
-   * Requires callLock. A client's close, which reads as a cancel with {@code status}: fails the
-   * call unless it failed already or recv returned its end, and drops what it holds. Returns
-   * whether grpc must be told (the call was running).
+   * Requires callLock. A client's cancel or close, with {@code status}: drops what the call holds,
+   * and fails it unless it failed already or recv returned its end. Returns whether grpc must be
+   * told (the call was running).
    */
-  final boolean closedByClient(Status status) {
+  final boolean cancelledByClient(Status status) {
     lock.lock();
     try {
       boolean running = messagesMayArrive();

@@ -42,10 +42,14 @@ public interface ClientCallScope extends AutoCloseable {
   Metadata trailers() throws InterruptedException;
 
   /**
-   * Cancels the call: the server sees {@code CANCELLED}, responses not yet received are dropped,
-   * and threads waiting to receive or send stop waiting at once. From then on, on any thread,
-   * waiting or not, {@code recv} throws {@code CANCELLED} with {@code message} and {@code cause},
-   * and {@code send} returns false. Never blocks. Does nothing once the call is over.
+   * Cancels the call: the server sees {@code CANCELLED} if the call is still running, responses
+   * not yet received are dropped, and threads waiting to receive or send stop waiting at once.
+   * From then on, on any thread, waiting or not, {@code recv} throws {@code CANCELLED} with {@code
+   * message} and {@code cause} (or the error the call had already failed with), and {@code send}
+   * returns false; a call whose end {@code recv} had already returned stays as it was. So a call
+   * that grpc ended OK, but whose end was not yet received, reads as cancelled: cancel wins over
+   * end-of-stream. A cancel of the Context the call was made in, while it runs, does the same with
+   * the Context's status. Never blocks. Calling it again does nothing.
    *
    * @param message why, for the status description; may be null
    * @param cause the exception behind it; may be null
@@ -53,13 +57,10 @@ public interface ClientCallScope extends AutoCloseable {
   void cancel(String message, Throwable cause);
 
   /**
-   * Ends the call for good, as a {@link #cancel} that also ends a call that is over: cancels it if
-   * it is still running (the server sees {@code CANCELLED}, never end-of-stream: closing never
-   * half-closes), and drops the responses not yet received. From then on, on any thread, waiting
-   * or not, the receiving methods throw {@code CANCELLED} ("the client closed the stream"), or the
-   * error the call had already failed with, and {@code send} returns false; a call whose end
-   * {@code recv} had already returned stays as it was. Never blocks. Calling it again does
-   * nothing.
+   * Ends the call for good: a {@link #cancel} with {@code CANCELLED} ("the client closed the
+   * stream"), which never half-closes first (the server never sees an abandoned stream as one
+   * that finished), and which interrupts the thread {@code startSender} started. Never blocks.
+   * Calling it again does nothing.
    */
   @Override
   void close();

@@ -125,38 +125,40 @@ class ClientCallModelTest {
   }
 
   /**
-   * A status the server sent, whatever its code, comes after the responses before it. Once this
-   * side gave up (its deadline passed: its Context cancelled), a CANCELLED or DEADLINE_EXCEEDED
-   * drops them, and any other status (a broken transport) keeps them.
+   * A status the server sent, whatever its code, comes after the responses before it; so does one
+   * the transport made (a reset, a broken connection: no trailers, and this side did not give up).
+   * Once this side gave up (its deadline passed: its Context was cancelled), the call fails at once
+   * with DEADLINE_EXCEEDED and drops them, whatever grpc reports after.
    */
   @Test
   void everyStatusTheServerSendsComesAfterItsResponses() throws Exception {
     for (Status.Code code : Status.Code.values()) {
-      for (boolean fromServer : new boolean[] {true, false}) {
+      for (String origin : List.of("from the server", "from the transport", "after a deadline")) {
         Run run = new Run();
         for (Event event : List.of(Event.HEADERS, Event.MESSAGE, Event.MESSAGE)) {
           assertThat(run.apply(event)).as(event + " applies").isTrue();
         }
+        boolean fromServer = origin.equals("from the server");
         if (fromServer) {
           assertThat(run.apply(Event.TRAILERS)).isTrue();
-        } else {
-          run.scope.cancel(null); // this side's deadline passed: grpc ends the call
+        } else if (origin.equals("after a deadline")) {
+          run.scope.cancel(Run.DEADLINE_PASSED); // grpc ends the call after
         }
         run.fake.listener.onClose(
             Status.fromCode(code), fromServer ? run.serverTrailers : new Metadata());
 
         List<Object> expected = new ArrayList<>();
-        if (fromServer || (code != Status.Code.CANCELLED
-            && code != Status.Code.DEADLINE_EXCEEDED)) {
+        if (origin.equals("after a deadline")) {
+          expected.add(Status.Code.DEADLINE_EXCEEDED);
+        } else {
           expected.addAll(List.of(msg(0), msg(1)));
+          expected.add(code == Status.Code.OK ? "end-of-stream" : code);
         }
-        expected.add(code == Status.Code.OK ? "end-of-stream" : code);
         List<Object> received = new ArrayList<>();
         while (received.size() < expected.size()) {
           received.add(run.recvNow());
         }
-        assertThat(received).as("%s %s", code, fromServer ? "from the server" : "made here")
-            .isEqualTo(expected);
+        assertThat(received).as("%s %s", code, origin).isEqualTo(expected);
         run.stream.close();
       }
     }
@@ -357,6 +359,9 @@ class ClientCallModelTest {
     final ClientStream<Message, Message> stream;
     final ClientStreamTracer tracer;
     final FakeClientCall fake;
+    /** How a Context's deadline cancels it: grpc reads DEADLINE_EXCEEDED from it. */
+    static final TimeoutException DEADLINE_PASSED = new TimeoutException("the deadline passed");
+
     /** The Context the call is made in; cancelled where this side's deadline passes. */
     final Context.CancellableContext scope = Context.current().withCancellation();
 
@@ -463,7 +468,8 @@ class ClientCallModelTest {
           boolean deadlineHere = event == Event.DEADLINE_HERE
               || (event == Event.CLOSED_DEADLINE && !fromServer);
           if (deadlineHere) {
-            scope.cancel(null);
+            scope.cancel(DEADLINE_PASSED);
+            cancelledHere(Status.Code.DEADLINE_EXCEEDED);
           }
           closeTrailers = fromServer ? serverTrailers : new Metadata();
           fake.listener.onClose(status, closeTrailers);
@@ -489,27 +495,17 @@ class ClientCallModelTest {
           }
           sendClosed = true;
         }
-        case CANCEL -> {
-          stream.cancel("cancelled by the test", null);
-          if (state == State.OPEN || state == State.PEER_FINISHED) {
-            expectedCancels++;
-            state = State.FAILED;
-            failure = Status.Code.CANCELLED;
-            held.clear();
+        case CANCEL, CLOSE -> {
+          if (event == Event.CANCEL) {
+            stream.cancel("cancelled by the test", null);
+          } else {
+            stream.close();
+            closedAt = closedAt < 0 ? steps : closedAt;
           }
-        }
-        case CLOSE -> {
-          stream.close();
           if (state == State.OPEN || state == State.PEER_FINISHED) {
             expectedCancels++;
           }
-          // A close reads as a cancel, even after the call ended, unless recv returned its end.
-          if (state != State.FAILED && !(state == State.INPUT_ENDED && endReturned)) {
-            state = State.FAILED;
-            failure = Status.Code.CANCELLED;
-          }
-          held.clear();
-          closedAt = closedAt < 0 ? steps : closedAt;
+          cancelledHere(Status.Code.CANCELLED);
         }
         case RECV -> {
           if (receiver != null) {
@@ -538,6 +534,19 @@ class ClientCallModelTest {
         default -> throw new AssertionError(event);
       }
       return true;
+    }
+
+    /**
+     * This side's cancel, close or deadline (a cancel of its Context): reads as a cancel with
+     * {@code code}, even after the call ended, unless recv returned its end; what the call held is
+     * dropped either way.
+     */
+    void cancelledHere(Status.Code code) {
+      if (state != State.FAILED && !(state == State.INPUT_ENDED && endReturned)) {
+        state = State.FAILED;
+        failure = code;
+      }
+      held.clear();
     }
 
     /**
