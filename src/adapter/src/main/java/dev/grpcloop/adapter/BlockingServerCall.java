@@ -238,11 +238,18 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
 
   @Override
   void writeToTransport(RespT message) throws StatusException {
-    if (!headersSent) {
-      headersSent = true;
-      call.sendHeaders(new Metadata());
+    try {
+      if (!headersSent) {
+        headersSent = true;
+        call.sendHeaders(new Metadata());
+      }
+      call.sendMessage(message);
+    } catch (IllegalStateException closed) {
+      // grpc's "call is closed": a server interceptor closed the call under the handler, which
+      // then sees it as any call that ended under it. The client has the interceptor's status.
+      ended(Status.CANCELLED.withDescription("the call was closed before the handler finished")
+          .withCause(closed), null, true);
     }
-    call.sendMessage(message);
     // The call failed while grpc had the message: its serialization failed (grpc cancelled the
     // stream and returned normally), or a cancel came meanwhile. Either way this send reports it.
     StatusException failed = failure();
