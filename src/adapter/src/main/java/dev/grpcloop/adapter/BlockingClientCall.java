@@ -77,6 +77,9 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
   /** closeSend was called, or the only request of the call was sent: no more requests. */
   private boolean sendClosed;
 
+  /** This side cancelled grpc's call (guarded by callLock): once is enough. */
+  private boolean grpcCancelled;
+
   /** The thread started by startSender, or null. */
   private Thread senderThread;
 
@@ -336,11 +339,39 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
   @Override
   public void cancel(String message, Throwable cause) {
+    cancelHere(Status.CANCELLED.withDescription(message).withCause(cause), message, cause);
+  }
+
+  @Override
+  public void close() {
+    // A cancel, for every thread of this side too: recv throws CANCELLED and send returns false,
+    // whether they were waiting or come later. Never a half-close first: only closeSend() tells
+    // the server that the requests are complete; an abandoned stream must not read as finished.
+    cancelHere(Status.CANCELLED.withDescription(CLOSED_BY_CLIENT), CLOSED_BY_CLIENT, null);
+    Thread sender;
+    lock.lock();
+    try {
+      sender = senderThread;
+    } finally {
+      lock.unlock();
+    }
+    if (sender != null && sender != Thread.currentThread()) {
+      sender.interrupt();
+    }
+  }
+
+  /**
+   * Fails the call here first, so that waiters wake now and buffered responses are released
+   * (grpc-java #12355), then cancels grpc's call unless grpc has ended it: grpc answers with
+   * onClose. grpc is told even after a cancel of the Context failed the call here, in case grpc's
+   * call does not follow that Context (an interceptor forked it).
+   */
+  private void cancelHere(Status status, String message, Throwable cause) {
     callLock.lock();
     try {
-      // Fail here first, so that waiters wake now and buffered responses are released (grpc-java
-      // #12355); grpc answers later with onClose.
-      if (cancelledByClient(Status.CANCELLED.withDescription(message).withCause(cause))) {
+      cancelledByClient(status);
+      if (!grpcCancelled && !grpcEnded()) {
+        grpcCancelled = true;
         call.cancel(message, cause);
       }
     } finally {
@@ -348,29 +379,13 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     }
   }
 
-  @Override
-  public void close() {
-    Thread sender;
-    callLock.lock();
+  /** Whether grpc has ended the call: its onClose ran. */
+  private boolean grpcEnded() {
+    lock.lock();
     try {
-      // A cancel, for every thread of this side too: recv throws CANCELLED and send returns
-      // false, whether they were waiting or come later.
-      if (cancelledByClient(Status.CANCELLED.withDescription(CLOSED_BY_CLIENT))) {
-        // Never a half-close first: only closeSend() tells the server that the requests are
-        // complete, and an abandoned stream must not read as one that finished.
-        call.cancel(CLOSED_BY_CLIENT, null);
-      }
-      lock.lock();
-      try {
-        sender = senderThread;
-      } finally {
-        lock.unlock();
-      }
+      return endTrailers != null;
     } finally {
-      callLock.unlock();
-    }
-    if (sender != null && sender != Thread.currentThread()) {
-      sender.interrupt();
+      lock.unlock();
     }
   }
 
@@ -467,17 +482,14 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
       ended(status, trailers, abandoned);
     }
 
-    /** The call's Context was cancelled while it ran: as {@link #cancel}, but grpc cancels. */
+    /**
+     * The call's Context was cancelled while it ran: as {@link #cancel} here, while grpc cancels
+     * its own call. On the cancelling thread, which may be a timer's or a transport's: it takes
+     * only the call's lock, never waits for a send in progress.
+     */
     @Override
     public void cancelled(Context cancelledContext) {
-      callLock.lock();
-      try {
-        Status status = Contexts.statusFromCancelled(cancelledContext);
-        cancelledByClient(status != null ? status : Status.CANCELLED.withDescription(
-            "the call's Context was cancelled"));
-      } finally {
-        callLock.unlock();
-      }
+      cancelledByClient(Contexts.statusFromCancelled(cancelledContext));
     }
   }
 

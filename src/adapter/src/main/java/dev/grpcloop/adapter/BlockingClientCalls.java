@@ -147,7 +147,12 @@ public final class BlockingClientCalls {
       throw new NullPointerException("request");
     }
     BlockingClientCall<ReqT, RespT> call = start(channel, method, kind, options, headers);
-    call.sendOnly(request);
+    try {
+      call.sendOnly(request);
+    } catch (RuntimeException | Error e) { // an interceptor's: nobody will get the call to end it
+      call.cancel("the request could not be sent", e);
+      throw e;
+    }
     return call;
   }
 

@@ -51,6 +51,12 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
   /** Response headers went to grpc. Guarded by callLock, like grpc's call that they went to. */
   private boolean headersSent;
 
+  /**
+   * grpc's call refused a response with IllegalStateException: it may have been closed under the
+   * handler (by a server interceptor). Guarded by callLock.
+   */
+  private boolean sendRefused;
+
   /** Trailers the handler set so far, or null. Guarded by callLock. */
   private Metadata trailers;
 
@@ -244,11 +250,13 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
         call.sendHeaders(new Metadata());
       }
       call.sendMessage(message);
-    } catch (IllegalStateException closed) {
-      // grpc's "call is closed": a server interceptor closed the call under the handler, which
-      // then sees it as any call that ended under it. The client has the interceptor's status.
-      ended(Status.CANCELLED.withDescription("the call was closed before the handler finished")
-          .withCause(closed), null, true);
+    } catch (IllegalStateException refused) {
+      // grpc's "call is closed" (a server interceptor closed the call under the handler), or an
+      // interceptor's own refusal. The handler hears it as a status; the call is closed as
+      // usual when it ends, and a close refused as well is taken as the interceptor's (closeCall).
+      sendRefused = true;
+      throw Status.INTERNAL.withDescription("grpc refused the response").withCause(refused)
+          .asException();
     }
     // The call failed while grpc had the message: its serialization failed (grpc cancelled the
     // stream and returned normally), or a cancel came meanwhile. Either way this send reports it.
@@ -339,6 +347,10 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
       Metadata all = merge(merge(new Metadata(), trailers), errorTrailers);
       trailers = null;
       Throwable failed = tryClose(status, all);
+      if (failed instanceof IllegalStateException && sendRefused) {
+        logger.log(Level.FINE, "The call was closed under the handler", failed);
+        return;
+      }
       if (failed != null) {
         logger.log(Level.WARNING, "Closing the call failed; closing it with UNKNOWN instead",
             failed);

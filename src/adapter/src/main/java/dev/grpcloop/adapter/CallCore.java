@@ -254,19 +254,18 @@ abstract class CallCore<InT, OutT> {
   // ---- events from this side ----
 
   /**
-   * Requires callLock. A client's cancel or close, with {@code status}: drops what the call holds,
-   * and fails it unless it failed already or recv returned its end. Returns whether grpc must be
-   * told (the call was running).
+   * A client's cancel or close, with {@code status}: drops what the call holds, and fails it
+   * unless it failed already or recv returned its end. Requires callLock where grpc is told after
+   * it (so that grpc sees calls in the order of the transitions); a cancel of the call's Context,
+   * which grpc hears of itself, takes only lock.
    */
-  final boolean cancelledByClient(Status status) {
+  final void cancelledByClient(Status status) {
     lock.lock();
     try {
-      boolean running = messagesMayArrive();
       inbox.drop();
       if (state != State.FAILED && !(state == State.INPUT_ENDED && endReturned)) {
         fail(status.asException(), true);
       }
-      return running;
     } finally {
       lock.unlock();
     }
