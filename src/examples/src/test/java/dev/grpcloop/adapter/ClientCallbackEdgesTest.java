@@ -139,9 +139,11 @@ class ClientCallbackEdgesTest {
 
   /**
    * As above, for trailers(): onClose runs on another thread while the waiter is still counted as
-   * parked, and a callback comes after it. grpc's only one after onClose is an onReady its
-   * transport reports late (ClientCallImpl passes one on whenever it comes, as the model test
-   * assumes); it reaches the interceptor when trailers() returns.
+   * parked, and a callback comes after it. grpc's Netty and OkHttp streams stop being ready before
+   * their listener closes, so in practice none follows onClose; but ClientCallImpl passes on an
+   * onReady whenever its transport reports one (the model test delivers such late onReady too),
+   * and the rule is the one of every wait: the late onReady reaches the interceptor when trailers()
+   * returns.
    */
   @Test
   void trailersWhoseCloseCameOnAnotherThreadRunsTheCallbackQueuedForIt() throws Exception {
