@@ -28,4 +28,20 @@ final class CallWaits {
     }
     return inWait;
   }
+
+  /** Waits until {@code thread} is parked in one of the call's waits, timed or not. */
+  static void awaitParked(Thread thread) {
+    TestServer.awaitUntil(thread.getName() + " is parked in the call", () -> isParked(thread));
+  }
+
+  /** Waits until {@code thread} is parked in one of the call's waits, or has ended. */
+  static void awaitParkedOrEnded(Thread thread) {
+    TestServer.awaitUntil(thread.getName() + " is parked in the call, or ended",
+        () -> !thread.isAlive() || isParked(thread));
+  }
+
+  private static boolean isParked(Thread thread) {
+    return parkedInTheCall(thread, Thread.State.WAITING)
+        || parkedInTheCall(thread, Thread.State.TIMED_WAITING);
+  }
 }

@@ -2,8 +2,10 @@ package dev.grpcloop.adapter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
@@ -88,6 +90,81 @@ class CallbackExecutorTest {
     inside.join();
     assertThat(ranOn.get()).isSameAs(inside);
     assertThat(executor.hasQueued()).isFalse();
+  }
+
+  /**
+   * execute's narrowest window: it saw a thread parked, and before it queued the callback that
+   * thread woke for another reason (a cancel, a timeout), lowered the count and made its last look
+   * at the queue, finding nothing. execute looks at the count again after queueing, and runs the
+   * callback itself. The window is a few instructions wide: the test opens it by acting from
+   * inside the queue's offer, which it puts in place of the executor's own queue.
+   */
+  @Test
+  void aCallbackQueuedAfterTheLastParkedThreadLeftRunsOnTheSubmittingThread() throws Exception {
+    CallbackExecutor executor = new CallbackExecutor(lock, this::wakeWaiters);
+    Thread inside = Thread.ofVirtual().name("inside").start(() -> {
+      lock.lock();
+      try {
+        executor.awaitOrRun(changed, CallCore.NO_TIMEOUT, "recv"); // parks until woken
+      } catch (InterruptedException | TimeoutException e) {
+        throw new AssertionError(e);
+      } finally {
+        lock.unlock();
+      }
+      executor.runQueued(); // as the operation ends: its last look at the queue
+    });
+    while (!aThreadIsParked()) {
+      Thread.onSpinWait();
+    }
+    replaceQueue(executor, new OfferHook(() -> {
+      lock.lock();
+      try {
+        changed.signal(); // a change of state that did not come through the executor
+      } finally {
+        lock.unlock();
+      }
+      try {
+        inside.join();
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }));
+
+    AtomicReference<Thread> ranOn = new AtomicReference<>();
+    executor.execute(() -> ranOn.set(Thread.currentThread()));
+    assertThat(inside.isAlive()).as("the parked thread left before the callback was queued")
+        .isFalse();
+    assertThat(ranOn.get()).as("the thread that ran the callback")
+        .isSameAs(Thread.currentThread());
+    assertThat(executor.hasQueued()).as("a callback left queued with no thread inside").isFalse();
+  }
+
+  /** A queue that runs {@code beforeFirstOffer} as the first element is offered, then queues. */
+  private static final class OfferHook extends ConcurrentLinkedQueue<Runnable> {
+    private static final long serialVersionUID = 1L;
+    private transient Runnable beforeFirstOffer;
+
+    OfferHook(Runnable beforeFirstOffer) {
+      this.beforeFirstOffer = beforeFirstOffer;
+    }
+
+    @Override
+    public boolean offer(Runnable task) {
+      Runnable hook = beforeFirstOffer;
+      beforeFirstOffer = null;
+      if (hook != null) {
+        hook.run();
+      }
+      return super.offer(task);
+    }
+  }
+
+  /** Puts {@code queue} in place of the executor's queue of callbacks (a private field). */
+  private static void replaceQueue(CallbackExecutor executor, ConcurrentLinkedQueue<Runnable> queue)
+      throws ReflectiveOperationException {
+    Field queued = CallbackExecutor.class.getDeclaredField("queued");
+    queued.setAccessible(true);
+    queued.set(executor, queue);
   }
 
   /**

@@ -14,6 +14,7 @@ import static dev.grpcloop.adapter.TestServer.PATIENCE;
 import static dev.grpcloop.adapter.TestServer.await;
 import static dev.grpcloop.adapter.TestServer.awaitWaitingIn;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.grpcloop.adapter.TestServer.HandlerThreads;
@@ -21,12 +22,15 @@ import dev.grpcloop.adapter.TestServer.Transport;
 import dev.grpcloop.echo.proto.Message;
 import io.grpc.CallOptions;
 import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -92,6 +96,53 @@ class ClientCallsTest {
       assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
       release.countDown();
       threads.assertAllEnded();
+    }
+  }
+
+  /**
+   * A call made inside a Context with a deadline, and none in its CallOptions, has the Context's:
+   * it goes out with the call, and the call ends with DEADLINE_EXCEEDED when it passes.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aCallMadeInAContextWithADeadlineEndsAtThatDeadline(Transport transport) throws Exception {
+    long deadlineMs = 500;
+    CompletableFuture<Long> serverSawMs = new CompletableFuture<>();
+    CountDownLatch serverSawCancel = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    var handler = BlockingServerCalls.<Message, Message>serverStreaming(SERVER_STREAMING,
+        (request, responses) -> {
+          Deadline deadline = responses.deadline();
+          serverSawMs.complete(deadline == null ? null : deadline.timeRemaining(MILLISECONDS));
+          Context.current().addListener(context -> serverSawCancel.countDown(), Runnable::run);
+          // Answers nothing, and returns only when the test is over: a handler that returns as
+          // soon as it sees the cancel closes the call with OK, which in-process can reach the
+          // client before its own cancel does.
+          release.await();
+        }, threads.options());
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    try (TestServer server = TestServer.start(transport, service(handler))) {
+      Context.CancellableContext withDeadline =
+          Context.current().withDeadlineAfter(deadlineMs, MILLISECONDS, timer);
+      Throwable thrown = catchThrowable(() -> withDeadline.call(() -> {
+        try (ClientRecvStream<Message> stream = BlockingClientCalls.serverStreaming(
+            server.channel(), SERVER_STREAMING, msg("x"))) {
+          return stream.recv();
+        }
+      }));
+
+      assertThat(thrown).as("what the call threw").isInstanceOf(StatusException.class);
+      assertThat(((StatusException) thrown).getStatus().getCode())
+          .isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+      assertThat(await(serverSawMs)).as("ms left of the deadline the server saw")
+          .isBetween(0L, deadlineMs);
+      assertThat(serverSawCancel.await(PATIENCE.toMillis(), MILLISECONDS))
+          .as("the server's call is cancelled").isTrue();
+      release.countDown();
+      threads.assertAllEnded();
+    } finally {
+      release.countDown();
+      timer.shutdownNow();
     }
   }
 

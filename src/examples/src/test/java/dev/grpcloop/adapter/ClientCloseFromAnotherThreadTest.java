@@ -1,7 +1,9 @@
 package dev.grpcloop.adapter;
 
 import static dev.grpcloop.adapter.TestMethods.BIDI;
+import static dev.grpcloop.adapter.TestMethods.SERVER_STREAMING;
 import static dev.grpcloop.adapter.TestMethods.big;
+import static dev.grpcloop.adapter.TestMethods.msg;
 import static dev.grpcloop.adapter.TestServer.await;
 import static dev.grpcloop.adapter.TestServer.awaitStuckIn;
 import static dev.grpcloop.adapter.TestServer.awaitWaitingIn;
@@ -47,7 +49,7 @@ class ClientCloseFromAnotherThreadTest {
       this.description = description;
     }
 
-    void apply(ClientStream<Message, Message> stream) {
+    void apply(ClientCallScope stream) {
       if (this == CLOSE) {
         stream.close();
       } else {
@@ -119,6 +121,47 @@ class ClientCloseFromAnotherThreadTest {
       expected.put("a later timed send", "returned false");
       expected.put("a later closeAndRecv", cancelled);
       assertThat(outcomes).as("what each thread got").isEqualTo(expected);
+      assertThat(await(serverEnd)).isEqualTo("cancelled");
+      threads.assertAllEnded();
+    }
+  }
+
+  /**
+   * A server-streaming call made on the thread that then receives (its one request went out as it
+   * was made) is closed or cancelled by another thread: that thread is not held up, and the
+   * receiver sees the cancel.
+   */
+  @ParameterizedTest(name = "{0}, {1}")
+  @MethodSource("transportsAndEndings")
+  void aServerStreamingCallMadeOnTheReceiverIsEndedByAnotherThread(
+      Transport transport, Ending ending) throws Exception {
+    CompletableFuture<Void> serverStarted = new CompletableFuture<>();
+    CompletableFuture<String> serverEnd = new CompletableFuture<>();
+    var service = Bind.serverStreaming(SERVER_STREAMING, (request, responses) -> {
+      CountDownLatch cancelled = new CountDownLatch(1);
+      Context.current().addListener(context -> cancelled.countDown(), Runnable::run);
+      serverStarted.complete(null);
+      cancelled.await();
+      serverEnd.complete("cancelled");
+    }, threads);
+
+    try (TestServer server = TestServer.start(transport, service)) {
+      CompletableFuture<ClientRecvStream<Message>> made = new CompletableFuture<>();
+      CompletableFuture<String> received = new CompletableFuture<>();
+      Thread receiver = Thread.ofVirtual().name("receiver").start(() -> {
+        ClientRecvStream<Message> stream = BlockingClientCalls.serverStreaming(
+            server.channel(), SERVER_STREAMING, msg("x"));
+        made.complete(stream);
+        received.complete(outcome(stream::recv));
+      });
+      ClientRecvStream<Message> stream = await(made);
+      await(serverStarted);
+      awaitWaitingIn(receiver, "recv");
+
+      Thread closer = Thread.ofVirtual().name("closer").start(() -> ending.apply(stream));
+      closer.join(TestServer.PATIENCE);
+      assertThat(closer.isAlive()).as("the closer is still inside %s", ending).isFalse();
+      assertThat(await(received)).isEqualTo("StatusException CANCELLED: " + ending.description);
       assertThat(await(serverEnd)).isEqualTo("cancelled");
       threads.assertAllEnded();
     }

@@ -1,17 +1,21 @@
 package dev.grpcloop.adapter;
 
 import static dev.grpcloop.adapter.TestMethods.BIDI;
+import static dev.grpcloop.adapter.TestMethods.msg;
 import static dev.grpcloop.adapter.TestServer.awaitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.grpcloop.adapter.ServerCallModelTest.FakeServerCall;
 import dev.grpcloop.echo.proto.Message;
+import io.grpc.Attributes;
 import io.grpc.Metadata;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.Status;
-import java.util.concurrent.CompletableFuture;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -21,7 +25,8 @@ import org.junit.jupiter.api.Timeout;
  * Server side: the helper threads of {@link ServerCallScope#fork}, over a fake grpc call: a
  * helper's failure fails the call and interrupts the handler; the handler's end interrupts the
  * helpers still running and closes the call only once they have ended; a helper's late failure
- * changes nothing; no fork once the handler has finished.
+ * changes nothing; no fork once the handler has finished. fork returns the helper's thread, which
+ * ends without leaving the call's locks held or anything to its uncaught-exception handler.
  */
 @Timeout(60)
 class ServerHelpersTest {
@@ -33,6 +38,7 @@ class ServerHelpersTest {
         BlockingServerCalls.bidiStreaming(BIDI, handler);
     FakeServerCall fake = new FakeServerCall();
     fake.method = definition.getMethodDescriptor();
+    fake.ready = true; // the transport takes what the handler sends
     definition.getServerCallHandler().startCall(fake, new Metadata());
     return fake;
   }
@@ -159,5 +165,88 @@ class ServerHelpersTest {
     awaitClosed(fake);
     assertThatThrownBy(() -> stream.fork(() -> { })).isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("after the handler finished");
+  }
+
+  /**
+   * A fork after the handler finished throws also when the handler had helpers (their bookkeeping,
+   * not the handler's flag, says so then), and on any thread.
+   */
+  @Test
+  void forkAfterAHandlerWithHelpersFinishedThrows() throws Exception {
+    CompletableFuture<ServerStream<Message, Message>> streamOf = new CompletableFuture<>();
+    FakeServerCall fake = start(stream -> {
+      streamOf.complete(stream);
+      stream.fork(() -> { }).join();
+    });
+    ServerStream<Message, Message> stream = streamOf.get(5, TimeUnit.SECONDS);
+    awaitClosed(fake);
+    assertThat(fake.closedWith.getCode()).isEqualTo(Status.Code.OK);
+
+    CompletableFuture<Object> lateFork = new CompletableFuture<>();
+    Thread.ofVirtual().name("late").start(() -> {
+      try {
+        lateFork.complete(stream.fork(() -> { }));
+      } catch (RuntimeException e) {
+        lateFork.complete(e);
+      }
+    });
+    assertThat(lateFork).as("what a late fork returned or threw")
+        .succeedsWithin(Duration.ofSeconds(5))
+        .isInstanceOf(IllegalStateException.class)
+        .hasFieldOrPropertyWithValue("message", "fork() after the handler finished");
+  }
+
+  /**
+   * The handler joins the thread fork returned; the helper read the call's attributes and
+   * authority (calls into grpc's call), and the handler's send and close reach grpc after it.
+   */
+  @Test
+  void theHandlerJoinsAHelperThatReadTheCallAndTheCallGoesOn() throws Exception {
+    CompletableFuture<String> read = new CompletableFuture<>();
+    FakeServerCall fake = start(stream -> {
+      Thread helper = stream.fork(() ->
+          read.complete(stream.attributes() + " " + stream.authority()));
+      helper.join();
+      stream.send(msg("after the helper"));
+    });
+
+    awaitClosed(fake);
+    assertThat(read.getNow("not read")).isEqualTo(Attributes.EMPTY + " null");
+    assertThat(fake.closedWith.getCode()).isEqualTo(Status.Code.OK);
+    assertThat(fake.messages).containsExactly(msg("after the helper"));
+  }
+
+  /**
+   * A helper that ends, and one that fails (failing the call), leave nothing to their threads'
+   * uncaught-exception handlers: the adapter takes what a helper throws, and its own bookkeeping
+   * at a helper's end throws nothing. The helpers' threads end, and the call closes.
+   */
+  @Test
+  void nothingEscapesTheHelpersThreads() throws Exception {
+    List<Throwable> escaped = new CopyOnWriteArrayList<>();
+    CompletableFuture<List<Thread>> helpers = new CompletableFuture<>();
+    FakeServerCall fake = start(stream -> {
+      CountDownLatch watched = new CountDownLatch(1);
+      Thread ends = stream.fork(watched::await);
+      Thread fails = stream.fork(() -> {
+        watched.await();
+        throw Status.ABORTED.withDescription("the helper failed").asException();
+      });
+      for (Thread helper : List.of(ends, fails)) {
+        helper.setUncaughtExceptionHandler((thread, e) -> escaped.add(e));
+      }
+      helpers.complete(List.of(ends, fails));
+      watched.countDown();
+      new CompletableFuture<Void>().get(); // until the failing helper interrupts it
+    });
+
+    assertThat(helpers).as("the threads fork returned").succeedsWithin(Duration.ofSeconds(5));
+    for (Thread helper : helpers.get()) {
+      helper.join(Duration.ofSeconds(5));
+      assertThat(helper.isAlive()).as("%s ended", helper).isFalse();
+    }
+    awaitClosed(fake);
+    assertThat(fake.closedWith.getCode()).isEqualTo(Status.Code.ABORTED);
+    assertThat(escaped).as("what reached the helpers' uncaught-exception handlers").isEmpty();
   }
 }
