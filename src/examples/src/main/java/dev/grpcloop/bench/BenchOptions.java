@@ -118,7 +118,8 @@ record BenchOptions(
         integer(p, "bench.idle.warmupMessages", full ? 200_000 : quick ? 50_000 : 1_000),
         integer(p, "bench.idle.channels", 4),
         flag(p, "bench.idle.histograms"),
-        integer(p, "bench.qps.warmupSeconds", full ? 5 : 1),
+        // 5 s left unary_qps's rounds 3 to 5 times apart, the servers' code still compiling.
+        integer(p, "bench.qps.warmupSeconds", full ? 15 : 1),
         integer(p, "bench.qps.seconds", full ? 10 : quick ? 2 : 1),
         integer(p, "bench.qps.channels", 4),
         integer(p, "bench.qps.outstanding", 10),
