@@ -89,7 +89,7 @@ class ClientCancelInEveryStateTest {
         default -> throw new AssertionError(state);
       }
     }, threads);
-    Outcomes.Watch watch = new Outcomes.Watch();
+    ListenerProbe watch = ListenerProbe.recording();
     String cancelled = ending == Ending.CLOSE
         ? "StatusException CANCELLED: the client closed the stream"
         : "StatusException CANCELLED: the third thread cancels";
@@ -111,7 +111,7 @@ class ClientCancelInEveryStateTest {
           awaitWaitingIn(t, "trailers");
         }
         case AFTER_TRAILERS_RESPONSES_HELD ->
-          awaitUntil("64 responses reached the call", () -> watch.messages.get() >= 64);
+          awaitUntil("64 responses reached the call", () -> watch.messages() >= 64);
         case ENDED_OK_RESPONSES_UNREAD, FAILED_BY_SERVER_RESPONSES_UNREAD -> await(watch.closed);
         case END_OF_STREAM_RETURNED -> {
           for (int i = 0; i < 3; i++) {

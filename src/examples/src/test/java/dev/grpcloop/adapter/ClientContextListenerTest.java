@@ -277,7 +277,7 @@ class ClientContextListenerTest {
         responses.send(msg(i));
       }
     }, new HandlerThreads());
-    Outcomes.Watch watch = new Outcomes.Watch();
+    ListenerProbe watch = ListenerProbe.recording();
     try (TestServer server = TestServer.start(transport, service)) {
       Channel channel = ClientInterceptors.intercept(server.channel(), watch);
       Context.CancellableContext context = Context.current().withCancellation();

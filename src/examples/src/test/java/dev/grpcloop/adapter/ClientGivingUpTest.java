@@ -80,7 +80,7 @@ class ClientGivingUpTest {
       sent.complete(null);
       cancelled.await();
     }, threads);
-    Outcomes.Watch watch = new Outcomes.Watch();
+    ListenerProbe watch = ListenerProbe.recording();
     ClientInterceptor deadline = new ClientInterceptor() {
       @Override
       public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
@@ -115,7 +115,7 @@ class ClientGivingUpTest {
       }
       try (stream) {
         await(sent);
-        awaitUntil("the 5 responses reached the call", () -> watch.messages.get() == 5);
+        awaitUntil("the 5 responses reached the call", () -> watch.messages() == 5);
         if (source == Source.CONTEXT_CANCEL_PLAIN) {
           context.cancel(null);
         } else if (source == Source.CONTEXT_CANCEL_WITH_UNAVAILABLE_CAUSE) {

@@ -26,6 +26,9 @@ final class ListenerProbe implements ClientInterceptor {
   /** One line per callback that passed: "onHeaders", "onMessage m0", "onReady", "onClose OK". */
   final List<String> events = new CopyOnWriteArrayList<>();
 
+  /** The status of onClose, once the adapter's listener has had it. */
+  final CompletableFuture<Status> closed = new CompletableFuture<>();
+
   /** The thread the held callback runs on, once it has begun. */
   final CompletableFuture<Thread> heldOn = new CompletableFuture<>();
 
@@ -84,10 +87,16 @@ final class ListenerProbe implements ClientInterceptor {
           public void onClose(Status status, Metadata trailers) {
             events.add("onClose " + status.getCode());
             super.onClose(status, trailers);
+            closed.complete(status);
           }
         }, headers);
       }
     };
+  }
+
+  /** How many responses have reached the adapter's listener, or are on their way into it. */
+  long messages() {
+    return events.stream().filter(e -> e.startsWith("onMessage")).count();
   }
 
   /** Holds the first callback named {@link #held} until the test releases it. */
