@@ -50,6 +50,9 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
   private final ClientCall<ReqT, RespT> call;
 
+  /** Runs grpc's callbacks for the call on the threads that wait in it. */
+  final CallbackExecutor callbacks = new CallbackExecutor(lock, this::wakeWaiters);
+
   /** Measures each response as it is delivered, for the byte bound. */
   private final Marshalling.Sizes<RespT> responseSizes;
 
@@ -91,12 +94,12 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
   private RespT heldResponse;
 
   BlockingClientCall(Channel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options) {
-    super(options.getOption(BlockingClientCalls.MAX_BUFFERED_BYTES), true, true);
+    super(options.getOption(BlockingClientCalls.MAX_BUFFERED_BYTES), true);
     this.context = Context.current();
     this.deadline = earlier(options.getDeadline(), context.getDeadline());
     this.responseSizes = new Marshalling.Sizes<>(method.getResponseMarshaller());
     this.call = channel.newCall(method,
-        options.withStreamTracerFactory(new Tracing()).withExecutor(callbackExecutor()));
+        options.withStreamTracerFactory(new Tracing()).withExecutor(callbacks));
   }
 
   /** Starts grpc's call with this stream as its listener, and asks for the first response. */
@@ -143,7 +146,7 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
   public boolean send(ReqT message, long timeout, TimeUnit unit)
       throws InterruptedException, TimeoutException {
     try {
-      writeWhenReady(message, Math.max(0, unit.toNanos(timeout)));
+      writeWhenReady(message, Timeouts.nanos(timeout, unit));
       return true;
     } catch (StatusException callIsOver) {
       return false;
@@ -178,44 +181,36 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
   @Override
   public RespT recv(long timeout, TimeUnit unit)
       throws InterruptedException, StatusException, TimeoutException {
-    return awaitMessage(Math.max(0, unit.toNanos(timeout)));
+    return awaitMessage(Timeouts.nanos(timeout, unit));
   }
 
   @Override
   public RespT closeAndRecv() throws InterruptedException, StatusException {
     closeSend();
-    return awaitOnlyResponse();
+    return Timeouts.untimed(this::awaitOnlyResponse);
   }
 
   @Override
   public RespT closeAndRecv(long timeout, TimeUnit unit)
       throws InterruptedException, StatusException, TimeoutException {
     closeSend();
-    return awaitOnlyResponse(Math.max(0, unit.toNanos(timeout)));
+    return awaitOnlyResponse(Timeouts.nanos(timeout, unit));
   }
 
   @Override
   public RespT response() throws InterruptedException, StatusException {
-    return awaitOnlyResponse();
+    return Timeouts.untimed(this::awaitOnlyResponse);
   }
 
   @Override
   public RespT response(long timeout, TimeUnit unit)
       throws InterruptedException, StatusException, TimeoutException {
-    return awaitOnlyResponse(Math.max(0, unit.toNanos(timeout)));
-  }
-
-  private RespT awaitOnlyResponse() throws InterruptedException, StatusException {
-    try {
-      return awaitOnlyResponse(NO_TIMEOUT);
-    } catch (TimeoutException impossible) {
-      throw new AssertionError(impossible);
-    }
+    return awaitOnlyResponse(Timeouts.nanos(timeout, unit));
   }
 
   /**
    * The call's one response, once the call has ended; waits at most {@code nanos} in all ({@link
-   * #NO_TIMEOUT}: no limit). A response received before the wait for the end stopped is kept for
+   * Timeouts}). A response received before the wait for the end stopped is kept for
    * the next try.
    */
   private RespT awaitOnlyResponse(long nanos)
@@ -228,11 +223,9 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
         throw Status.INTERNAL.withDescription("the server sent no response").asException();
       }
     }
-    long left = nanos == NO_TIMEOUT ? NO_TIMEOUT
-        : Math.max(0, nanos - (System.nanoTime() - start));
     RespT more;
     try {
-      more = awaitMessage(left);
+      more = awaitMessage(Timeouts.left(nanos, start));
     } catch (TimeoutException | InterruptedException stoppedWaiting) {
       holdResponse(response); // the call goes on: a retry must not take it for a missing one
       throw stoppedWaiting;
@@ -326,15 +319,32 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
   /** Requires lock. Waits once for the metadata (or runs the callbacks queued for this thread). */
   private void awaitMetadata() throws InterruptedException {
     try {
-      awaitOnce(metadataArrived, NO_TIMEOUT, "headers");
+      awaitOnce(metadataArrived, Timeouts.NONE, "headers");
     } catch (TimeoutException impossible) {
       throw new AssertionError(impossible);
     }
   }
 
   @Override
-  void signalOwnWaiters() {
-    metadataArrived.signalAll();
+  long awaitOnce(Condition condition, long nanos, String operation)
+      throws InterruptedException, TimeoutException {
+    return callbacks.awaitOrRun(condition, nanos, operation);
+  }
+
+  @Override
+  void leaveWait() {
+    callbacks.runQueued();
+  }
+
+  /** Wakes every thread waiting in the call, to run the callbacks queued for them. */
+  private void wakeWaiters() {
+    lock.lock();
+    try {
+      wakeReceiverAndSender();
+      metadataArrived.signalAll();
+    } finally {
+      lock.unlock();
+    }
   }
 
   @Override

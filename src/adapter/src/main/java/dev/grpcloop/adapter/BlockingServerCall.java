@@ -69,7 +69,7 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
 
   BlockingServerCall(ServerCall<ReqT, RespT> call, Metadata requestHeaders, Context context,
       BlockingServerCalls.Binding<ReqT, RespT> binding) {
-    super(binding.maxBufferedBytes(), !binding.singleRequest(), false);
+    super(binding.maxBufferedBytes(), !binding.singleRequest());
     this.call = call;
     this.binding = binding;
     this.requestHeaders = requestHeaders;
@@ -105,7 +105,7 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
   @Override
   public ReqT recv(long timeout, TimeUnit unit)
       throws InterruptedException, StatusException, TimeoutException {
-    return awaitMessage(Math.max(0, unit.toNanos(timeout)));
+    return awaitMessage(Timeouts.nanos(timeout, unit));
   }
 
   @Override
@@ -118,7 +118,7 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
   public void send(RespT message, long timeout, TimeUnit unit)
       throws InterruptedException, StatusException, TimeoutException {
     checkHandlerMaySend();
-    writeWhenReady(message, Math.max(0, unit.toNanos(timeout)));
+    writeWhenReady(message, Timeouts.nanos(timeout, unit));
   }
 
   private void checkHandlerMaySend() {

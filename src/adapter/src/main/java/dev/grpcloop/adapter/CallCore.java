@@ -3,7 +3,6 @@ package dev.grpcloop.adapter;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -50,15 +49,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * its handler has finished and nobody may call either.
  *
  * <p>Locks (the design notes' "Two locks, one way to wait" say why): {@code lock} guards every
- * field, here and in each side, and every wait is on one of its conditions ({@link #awaitOnce});
- * grpc's callbacks take only it, to record and signal. {@code callLock} serialises calls into
- * grpc's call object, which is not thread-safe, and is taken first: {@code lock} is never held
- * across a call into grpc, which may run a callback on the calling thread. A transition that calls
- * into grpc holds both, so grpc sees calls in the order of the transitions. {@code request(n)}
- * goes without {@code callLock}, from any thread, as grpc allows.
- *
- * <p>Inbound flow control, and what the inbox may hold, is the {@link Inbox}'s: one message asked
- * for at a time, and none while it holds its bounds.
+ * field, here and in each side, and every wait is on one of its conditions ({@link #awaitOnce}).
+ * {@code callLock} serialises calls into grpc's call object, and is taken first; {@code lock} is
+ * never held across a call into grpc, which may run a callback on the calling thread. A transition
+ * that calls into grpc holds both, so grpc sees calls in the order of the transitions.
  *
  * @param <InT> messages received from the peer
  * @param <OutT> messages sent to the peer
@@ -79,9 +73,6 @@ abstract class CallCore<InT, OutT> {
     CLOSED
   }
 
-  /** The timeout of a wait without one. */
-  static final long NO_TIMEOUT = -1;
-
   /** A client's send when the call is over; the client turns it into {@code false}. */
   static final StatusException CALL_OVER =
       new StatusException(Status.OK.withDescription("the call is over"));
@@ -101,9 +92,6 @@ abstract class CallCore<InT, OutT> {
   /** The sender's wait: signalled by an onReady, a change of state, a queued callback. */
   private final Condition writable = lock.newCondition();
 
-  /** Runs grpc's callbacks on the threads that wait in the call (a client's); null: a server's. */
-  private final CallbackExecutor callbacks;
-
   /** Where the call stands. Changed only by {@link #transition}, as the class comment says. */
   private State state = State.OPEN;
 
@@ -113,7 +101,7 @@ abstract class CallCore<InT, OutT> {
   /** recv returned end-of-stream: a further recv is a programming error. */
   private boolean endReturned;
 
-  /** Messages grpc delivered that recv has not taken, and the credit given for more. */
+  /** Messages grpc delivered that recv has not taken, and inbound flow control: its bounds. */
   private final Inbox<InT> inbox;
 
   /**
@@ -128,23 +116,10 @@ abstract class CallCore<InT, OutT> {
   /** The thread inside send, or null: one sender at a time. */
   private Thread sender;
 
-  /**
-   * A call that holds at most {@code maxBufferedBytes} of unreceived messages; {@code
-   * callbacksOnWaiters}: grpc's callbacks run on the threads waiting in it, through {@link
-   * #callbackExecutor}.
-   */
-  CallCore(int maxBufferedBytes, boolean streamingInput, boolean callbacksOnWaiters) {
+  /** A call that holds at most {@code maxBufferedBytes} of messages recv has not taken. */
+  CallCore(int maxBufferedBytes, boolean streamingInput) {
     this.inbox = new Inbox<>(maxBufferedBytes, streamingInput);
-    this.callbacks = callbacksOnWaiters ? new CallbackExecutor(lock, this::wakeWaiters) : null;
   }
-
-  /** The executor to give grpc for this call's callbacks, or null where grpc's own run them. */
-  final Executor callbackExecutor() {
-    return callbacks;
-  }
-
-  /** Requires lock. Signals the side's own conditions too (a client's headers and trailers). */
-  void signalOwnWaiters() {}
 
   // ---- what each side supplies ----
 
@@ -158,11 +133,25 @@ abstract class CallCore<InT, OutT> {
   abstract void writeToTransport(OutT message) throws StatusException;
 
   /**
-   * Requires lock. The side's own rule on sending in {@code state}, checked before the common one
-   * (CLOSED: {@link IllegalStateException}; FAILED: the status): throws {@link
-   * IllegalStateException} for the caller's misuse, or {@link #CALL_OVER} to end the send.
+   * Requires lock. The side's rule on sending in {@code state}, before the common one (CLOSED:
+   * misuse; FAILED: the status): throws {@link IllegalStateException} for the caller's misuse, or
+   * {@link #CALL_OVER} to end the send.
    */
   abstract void checkSendable(State state) throws StatusException;
+
+  /**
+   * Requires lock, held once. The call's one wait: on {@code condition}, for at most {@code nanos}
+   * as {@link Timeouts#await} counts them. A client's thread runs the callbacks queued for the
+   * call's threads instead ({@link CallbackExecutor#awaitOrRun}); an operation that waits here
+   * ends with {@link #leaveWait}.
+   */
+  long awaitOnce(Condition condition, long nanos, String operation)
+      throws InterruptedException, TimeoutException {
+    return Timeouts.await(condition, nanos, operation);
+  }
+
+  /** The calling thread leaves a blocking operation (a client's runs what is still queued). */
+  void leaveWait() {}
 
   // ---- events from grpc: callbacks, which never block ----
 
@@ -178,9 +167,8 @@ abstract class CallCore<InT, OutT> {
   }
 
   /**
-   * Client, on the transport's thread: the transport has read the next message, of serialized
-   * {@code size} as the wire tells it ({@link Marshalling#UNKNOWN_SIZE}: in-process, compressed),
-   * which grpc delivers later ({@link #messageArrived}); see {@link Inbox#read}.
+   * Client, on the transport's thread: the next message was read, of {@code size} on the wire
+   * ({@link Marshalling#UNKNOWN_SIZE}: in-process, compressed); see {@link Inbox#read}.
    */
   final void messageRead(int size) {
     boolean more;
@@ -193,10 +181,7 @@ abstract class CallCore<InT, OutT> {
     requestIf(more);
   }
 
-  /**
-   * grpc delivers a message of serialized {@code size} ({@link Marshalling#UNKNOWN_SIZE}: unknown),
-   * into the place its read took, if it took one ({@link Inbox#delivered}).
-   */
+  /** grpc delivers a message of serialized {@code size}; see {@link Inbox#delivered}. */
   final void messageArrived(InT message, int size) {
     boolean more;
     lock.lock();
@@ -231,9 +216,8 @@ abstract class CallCore<InT, OutT> {
   }
 
   /**
-   * grpc ended the call: OK (a client's call completed) or with an error. {@code abandoned}: this
-   * side gave up (a cancel, its deadline), which drops the inbox; other errors, the server's status
-   * above all, leave it to recv, which throws once it is empty.
+   * grpc ended the call, OK (a client's) or not. {@code abandoned}: this side gave up (a cancel,
+   * its deadline), which drops the inbox; any other status comes after what the inbox holds.
    */
   final void ended(Status status, Metadata trailers, boolean abandoned) {
     lock.lock();
@@ -254,10 +238,9 @@ abstract class CallCore<InT, OutT> {
   // ---- events from this side ----
 
   /**
-   * A client's cancel or close, with {@code status}: drops what the call holds, and fails it
-   * unless it failed already or recv returned its end. Requires callLock where grpc is told after
-   * it (so that grpc sees calls in the order of the transitions); a cancel of the call's Context,
-   * which grpc hears of itself, takes only lock.
+   * A client's cancel or close: drops the inbox, and fails the call unless it failed already or
+   * recv returned its end. Requires callLock where grpc is told after it (a Context's cancel,
+   * which grpc hears of itself, takes only lock).
    */
   final void cancelledByClient(Status status) {
     lock.lock();
@@ -305,14 +288,10 @@ abstract class CallCore<InT, OutT> {
 
   /** Returns the next message, or null at end-of-stream; see the class comment for each state. */
   final InT awaitMessage() throws InterruptedException, StatusException {
-    try {
-      return awaitMessage(NO_TIMEOUT);
-    } catch (TimeoutException impossible) {
-      throw new AssertionError(impossible);
-    }
+    return Timeouts.untimed(this::awaitMessage);
   }
 
-  /** {@link #awaitMessage()}, waiting at most {@code nanos} ({@link #NO_TIMEOUT}: no limit). */
+  /** {@link #awaitMessage()}, waiting at most {@code nanos} ({@link Timeouts}). */
   final InT awaitMessage(long nanos)
       throws InterruptedException, StatusException, TimeoutException {
     InT message;
@@ -339,14 +318,13 @@ abstract class CallCore<InT, OutT> {
 
   /** Sends one message once the transport is ready; throws when this side may not send. */
   final void writeWhenReady(OutT message) throws InterruptedException, StatusException {
-    try {
-      writeWhenReady(message, NO_TIMEOUT);
-    } catch (TimeoutException impossible) {
-      throw new AssertionError(impossible);
-    }
+    Timeouts.untimed(nanos -> {
+      writeWhenReady(message, nanos);
+      return null;
+    });
   }
 
-  /** {@link #writeWhenReady(Object)}, waiting at most {@code nanos} ({@link #NO_TIMEOUT}: none). */
+  /** {@link #writeWhenReady(Object)}, waiting at most {@code nanos} ({@link Timeouts}). */
   final void writeWhenReady(OutT message, long nanos)
       throws InterruptedException, StatusException, TimeoutException {
     if (message == null) {
@@ -371,43 +349,6 @@ abstract class CallCore<InT, OutT> {
     } finally {
       leaveWait();
     }
-  }
-
-  /**
-   * The calling thread leaves a blocking operation of the call: it runs the callbacks still queued
-   * for the threads that waited (a client's call). Must not hold the locks.
-   */
-  final void leaveWait() {
-    if (callbacks != null) {
-      callbacks.runQueued();
-    }
-  }
-
-  /**
-   * Requires lock, held once. The call's one wait: on {@code condition}, for at most {@code nanos}
-   * ({@link #NO_TIMEOUT}: without limit); returns the nanos left, and throws once none are left.
-   * The caller looks again at what it waits for: a wait may end early. On a client's call, a thread
-   * runs the callbacks queued for the call's threads instead ({@link CallbackExecutor#awaitOrRun}).
-   * An operation that waits here ends with {@link #leaveWait}.
-   */
-  final long awaitOnce(Condition condition, long nanos, String operation)
-      throws InterruptedException, TimeoutException {
-    return callbacks == null
-        ? await(condition, nanos, operation)
-        : callbacks.awaitOrRun(condition, nanos, operation);
-  }
-
-  /** Requires the condition's lock. {@link #awaitOnce} without callbacks. */
-  static long await(Condition condition, long nanos, String operation)
-      throws InterruptedException, TimeoutException {
-    if (nanos == NO_TIMEOUT) {
-      condition.await();
-      return NO_TIMEOUT;
-    }
-    if (nanos <= 0) {
-      throw new TimeoutException(operation + "() timed out; the call goes on");
-    }
-    return Math.max(0, condition.awaitNanos(nanos)); // never NO_TIMEOUT by chance
   }
 
   // ---- the steps of the blocking operations ----
@@ -438,10 +379,7 @@ abstract class CallCore<InT, OutT> {
     }
   }
 
-  /**
-   * send's one try, under callLock: writes the message if the call may send and the transport is
-   * ready, and returns {@link #WRITTEN}; else returns the send events seen before the look.
-   */
+  /** send's one try: writes the message and returns {@link #WRITTEN}, or the events seen. */
   private long tryWrite(OutT message) throws InterruptedException, StatusException {
     callLock.lockInterruptibly();
     try {
@@ -478,17 +416,6 @@ abstract class CallCore<InT, OutT> {
         nanos = awaitOnce(writable, nanos, "send");
       }
       return nanos;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Wakes every thread waiting in the call, to run the callbacks queued for them. */
-  private void wakeWaiters() {
-    lock.lock();
-    try {
-      wakeReceiverAndSender();
-      signalOwnWaiters();
     } finally {
       lock.unlock();
     }
@@ -531,7 +458,7 @@ abstract class CallCore<InT, OutT> {
   }
 
   /** Requires lock. */
-  private void wakeReceiverAndSender() {
+  final void wakeReceiverAndSender() {
     receivable.signal();
     writable.signal();
   }

@@ -90,7 +90,7 @@ final class CallbackExecutor implements Executor {
     }
     parked++;
     try {
-      return CallCore.await(condition, nanos, operation);
+      return Timeouts.await(condition, nanos, operation);
     } finally {
       parked--; // the caller passes runQueued before it leaves the call
     }
@@ -104,9 +104,7 @@ final class CallbackExecutor implements Executor {
     } finally {
       lock.lock();
     }
-    return nanos == CallCore.NO_TIMEOUT
-        ? CallCore.NO_TIMEOUT
-        : Math.max(0, nanos - (System.nanoTime() - start));
+    return Timeouts.left(nanos, start);
   }
 
   /** Whether callbacks wait for a thread to run them. */

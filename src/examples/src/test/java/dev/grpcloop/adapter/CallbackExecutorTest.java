@@ -66,7 +66,7 @@ class CallbackExecutorTest {
     Thread inside = Thread.ofVirtual().start(() -> {
       lock.lock();
       try {
-        executor.awaitOrRun(changed, CallCore.NO_TIMEOUT, "recv"); // parks until woken
+        executor.awaitOrRun(changed, Timeouts.NONE, "recv"); // parks until woken
       } catch (InterruptedException | TimeoutException e) {
         throw new AssertionError(e);
       } finally {
@@ -105,7 +105,7 @@ class CallbackExecutorTest {
     Thread inside = Thread.ofVirtual().name("inside").start(() -> {
       lock.lock();
       try {
-        executor.awaitOrRun(changed, CallCore.NO_TIMEOUT, "recv"); // parks until woken
+        executor.awaitOrRun(changed, Timeouts.NONE, "recv"); // parks until woken
       } catch (InterruptedException | TimeoutException e) {
         throw new AssertionError(e);
       } finally {

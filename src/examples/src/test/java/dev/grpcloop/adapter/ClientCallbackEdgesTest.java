@@ -47,7 +47,7 @@ class ClientCallbackEdgesTest {
           BlockingClientCalls.bidiStreaming(ClientInterceptors.intercept(channel, probe), BIDI);
       fake = channel.call;
       adapter = (BlockingClientCall<?, ?>) stream;
-      callbacks = (CallbackExecutor) adapter.callbackExecutor();
+      callbacks = adapter.callbacks;
     }
   }
 

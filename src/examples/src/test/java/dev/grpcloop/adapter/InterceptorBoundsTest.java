@@ -157,7 +157,7 @@ class InterceptorBoundsTest {
    * A timed recv must time out while callbacks keep coming: the server streams responses without
    * end, a client interceptor drops them all, and a sender is stuck in send (so that every
    * callback queues for the call's waiting threads). recv(200 ms) must throw TimeoutException
-   * within 5 s. (CallCore.awaitOnce runs queued callbacks before it looks at the time left.)
+   * within 5 s. (The client's awaitOnce runs queued callbacks before it looks at the time left.)
    */
   @ParameterizedTest
   @EnumSource(Transport.class)

@@ -1,0 +1,60 @@
+package dev.grpcloop.adapter;
+
+import io.grpc.StatusException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.Condition;
+
+/**
+ * How the adapter's waits count time: a wait takes the nanoseconds it may still use, or {@link
+ * #NONE} for no limit, and one that used them up throws {@link TimeoutException}, leaving the call
+ * as it was. Each untimed operation is its timed one with {@link #NONE} ({@link #untimed}).
+ */
+final class Timeouts {
+
+  /** No limit. */
+  static final long NONE = -1;
+
+  private Timeouts() {}
+
+  /** The caller's {@code timeout} in nanoseconds; a negative one leaves none. */
+  static long nanos(long timeout, TimeUnit unit) {
+    return Math.max(0, unit.toNanos(timeout));
+  }
+
+  /** What is left of {@code nanos} ({@link #NONE}: no limit) since {@code start}, a nanoTime. */
+  static long left(long nanos, long start) {
+    return nanos == NONE ? NONE : Math.max(0, nanos - (System.nanoTime() - start));
+  }
+
+  /**
+   * Requires the condition's lock. Waits once on {@code condition} for at most {@code nanos}
+   * ({@link #NONE}: without limit) and returns the nanos left; throws if none were left. The wait
+   * may end early: the caller looks again at what it waits for.
+   */
+  static long await(Condition condition, long nanos, String operation)
+      throws InterruptedException, TimeoutException {
+    if (nanos == NONE) {
+      condition.await();
+      return NONE;
+    }
+    if (nanos <= 0) {
+      throw new TimeoutException(operation + "() timed out; the call goes on");
+    }
+    return Math.max(0, condition.awaitNanos(nanos)); // never NONE by chance
+  }
+
+  /** A call's operation that waits at most {@code nanos}. */
+  interface Timed<T> {
+    T run(long nanos) throws InterruptedException, StatusException, TimeoutException;
+  }
+
+  /** Runs {@code operation} without a limit, where it cannot time out. */
+  static <T> T untimed(Timed<T> operation) throws InterruptedException, StatusException {
+    try {
+      return operation.run(NONE);
+    } catch (TimeoutException impossible) {
+      throw new AssertionError(impossible);
+    }
+  }
+}
