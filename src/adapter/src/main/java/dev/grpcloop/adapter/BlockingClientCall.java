@@ -210,8 +210,7 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
   /**
    * The call's one response, once the call has ended; waits at most {@code nanos} in all ({@link
-   * Timeouts}). A response received before the wait for the end stopped is kept for
-   * the next try.
+   * Timeouts}). A response received before the wait for the end stopped is kept for the next try.
    */
   private RespT awaitOnlyResponse(long nanos)
       throws InterruptedException, StatusException, TimeoutException {
