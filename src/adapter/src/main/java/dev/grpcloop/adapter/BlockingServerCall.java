@@ -285,31 +285,38 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
     // deadline, its cancellation, and what interceptors put there.
     Context previous = context.attach();
     try {
-      Throwable thrown = null;
-      try {
-        binding.body().run(this);
-      } catch (Throwable t) {
-        thrown = t;
-      }
-      Throwable helperFailed = stopHelpers();
-      Throwable cause = helperFailed != null ? helperFailed : thrown;
+      Throwable cause = runHandlerAndStopHelpers();
       StatusException outcome = BlockingServerCalls.outcomeOf(cause, binding.method());
-      Status status = outcome.getStatus();
-      if (status.isOk() && context.isCancelled()) {
-        // Its deadline passed or its Context was cancelled before the handler returned: never a
-        // success (cancel wins), even where grpc itself has not ended the call.
-        status = Contexts.statusFromCancelled(context);
-      }
       // grpc's close runs interceptors, stats and, in-process, the client's listener on this
       // thread: never with an interrupt (ours, from a failed helper, or the handler's own) set.
       Thread.interrupted();
-      closeCall(status, outcome.getTrailers());
+      closeCall(unlessCancelled(outcome.getStatus()), outcome.getTrailers());
       if (cause instanceof Error error) {
         throw error; // as grpc's ServerImpl does: the call is closed; the Error goes on
       }
     } finally {
       context.detach(previous);
     }
+  }
+
+  /** Runs the handler, then stops its helpers; returns what failed, a helper before the handler. */
+  private Throwable runHandlerAndStopHelpers() {
+    Throwable thrown = null;
+    try {
+      binding.body().run(this);
+    } catch (Throwable t) {
+      thrown = t;
+    }
+    Throwable helperFailed = stopHelpers();
+    return helperFailed != null ? helperFailed : thrown;
+  }
+
+  /**
+   * The handler's {@code status}, or the Context's if it was cancelled (its deadline passed) and
+   * the handler returned OK: never a success then (cancel wins), even if grpc has not ended it.
+   */
+  private Status unlessCancelled(Status status) {
+    return status.isOk() && context.isCancelled() ? Contexts.statusFromCancelled(context) : status;
   }
 
   /**
@@ -346,23 +353,27 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
       }
       Metadata all = merge(merge(new Metadata(), trailers), errorTrailers);
       trailers = null;
-      Throwable failed = tryClose(status, all);
-      if (failed instanceof IllegalStateException && sendRefused) {
-        logger.log(Level.FINE, "The call was closed under the handler", failed);
-        return;
-      }
-      if (failed != null) {
-        logger.log(Level.WARNING, "Closing the call failed; closing it with UNKNOWN instead",
-            failed);
-        // Fresh trailers and the status grpc gives an application's failure: what failed may
-        // have been about the first ones.
-        failed = tryClose(CLOSE_FAILED.withCause(failed), new Metadata());
-      }
-      if (failed != null) {
-        abandonClose(failed);
-      }
+      closeOrRetry(status, all);
     } finally {
       callLock.unlock();
+    }
+  }
+
+  /** Requires callLock. Closes grpc's call; if the close throws, retries once with UNKNOWN. */
+  private void closeOrRetry(Status status, Metadata all) {
+    Throwable failed = tryClose(status, all);
+    if (failed instanceof IllegalStateException && sendRefused) {
+      logger.log(Level.FINE, "The call was closed under the handler", failed);
+      return;
+    }
+    if (failed != null) {
+      logger.log(Level.WARNING, "Closing the call failed; closing it with UNKNOWN instead", failed);
+      // Fresh trailers and the status grpc gives an application's failure: what failed may have
+      // been about the first ones.
+      failed = tryClose(CLOSE_FAILED.withCause(failed), new Metadata());
+    }
+    if (failed != null) {
+      abandonClose(failed);
     }
   }
 
