@@ -1,0 +1,172 @@
+package dev.grpcloop.adapter;
+
+import static dev.grpcloop.adapter.TestMethods.BIDI;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.grpcloop.adapter.TestServer.Transport;
+import dev.grpcloop.echo.proto.Message;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
+import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
+import io.grpc.MethodDescriptor;
+import io.grpc.StatusException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Review 5: edges of the client's close(). */
+@Timeout(60)
+class Review5CloseEdgesTest {
+
+  /**
+   * close(): "Calling it again does nothing." A startSender loop that was interrupted by the first
+   * close() and is now cleaning up must not be interrupted again by a second close().
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aSecondCloseDoesNotInterruptTheSenderAgain(Transport transport) throws Exception {
+    var service = Bind.bidi(BIDI, stream -> {
+      while (stream.recv() != null) {
+        // drain
+      }
+    });
+    try (TestServer server = TestServer.start(transport, service)) {
+      ClientStream<Message, Message> call =
+          BlockingClientCalls.bidiStreaming(server.channel(), BIDI);
+      CountDownLatch never = new CountDownLatch(1);
+      CountDownLatch firstInterrupt = new CountDownLatch(1);
+      CountDownLatch cleanup = new CountDownLatch(1);
+      CompletableFuture<String> cleanupOutcome = new CompletableFuture<>();
+      Thread sender = call.startSender(() -> {
+        try {
+          never.await();
+        } catch (InterruptedException first) {
+          firstInterrupt.countDown();
+        }
+        try {
+          cleanup.await(); // the loop's own cleanup after the call was closed
+          cleanupOutcome.complete("cleaned up");
+        } catch (InterruptedException second) {
+          cleanupOutcome.complete("interrupted again by the second close()");
+        }
+      });
+      call.close();
+      assertThat(firstInterrupt.await(20, TimeUnit.SECONDS)).isTrue();
+      call.close(); // "Calling it again does nothing."
+      cleanup.countDown();
+      assertThat(cleanupOutcome.get(20, TimeUnit.SECONDS)).isEqualTo("cleaned up");
+      sender.join(TestServer.PATIENCE);
+    }
+  }
+
+  /**
+   * A client interceptor whose cancel throws once: close() fails the call here, then grpc's
+   * cancel throws. A later close() does not try grpc's cancel again, so the server never hears
+   * of the end. Here only as a probe of what happens.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void anInterceptorsFailedCancelLeavesTheServerRunning(Transport transport) throws Exception {
+    CompletableFuture<String> serverOutcome = new CompletableFuture<>();
+    var service = Bind.bidi(BIDI, stream -> {
+      try {
+        while (stream.recv() != null) {
+          // drain
+        }
+        serverOutcome.complete("end-of-stream");
+      } catch (StatusException e) {
+        serverOutcome.complete(e.getStatus().getCode().toString());
+      }
+    });
+    ClientInterceptor cancelThrowsOnce = new ClientInterceptor() {
+      @Override
+      public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
+          MethodDescriptor<ReqT, RespT> method, CallOptions options, Channel next) {
+        return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
+          private boolean thrown;
+
+          @Override
+          public void cancel(String message, Throwable cause) {
+            if (!thrown) {
+              thrown = true;
+              throw new IllegalStateException("interceptor fails in cancel");
+            }
+            super.cancel(message, cause);
+          }
+        };
+      }
+    };
+    try (TestServer server = TestServer.start(transport, service)) {
+      Channel channel = ClientInterceptors.intercept(server.channel(), cancelThrowsOnce);
+      ClientStream<Message, Message> call = BlockingClientCalls.bidiStreaming(channel, BIDI);
+      assertThat(call.send(TestMethods.msg(1))).isTrue();
+      String firstClose;
+      try {
+        call.close();
+        firstClose = "returned";
+      } catch (RuntimeException e) {
+        firstClose = "threw " + e;
+      }
+      call.close(); // again: grpc's cancel would work now
+      assertThat(serverOutcome.get(5, TimeUnit.SECONDS)).as("first close() " + firstClose)
+          .isEqualTo("CANCELLED");
+    }
+  }
+
+  /**
+   * grpc's call made in a fork of the caller's Context (ClientForkedContextTest's interceptor):
+   * a cancel of the caller's Context fails the call here, recv throws at once. Does trailers(),
+   * "until the call ends", end too, or wait until someone closes the call?
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void trailersAfterTheContextsCancelWithAForkedGrpcCall(Transport transport) throws Exception {
+    var service = Bind.bidi(BIDI, stream -> {
+      while (stream.recv() != null) {
+        // drain
+      }
+    });
+    ClientInterceptor forks = new ClientInterceptor() {
+      @Override
+      public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
+          MethodDescriptor<ReqT, RespT> method, CallOptions options, Channel next) {
+        io.grpc.Context previous = io.grpc.Context.current().fork().attach();
+        try {
+          return next.newCall(method, options);
+        } finally {
+          io.grpc.Context.current().detach(previous);
+        }
+      }
+    };
+    try (TestServer server = TestServer.start(transport, service)) {
+      Channel channel = ClientInterceptors.intercept(server.channel(), forks);
+      io.grpc.Context.CancellableContext context =
+          io.grpc.Context.current().withCancellation();
+      ClientStream<Message, Message> call =
+          context.call(() -> BlockingClientCalls.bidiStreaming(channel, BIDI));
+      assertThat(call.send(TestMethods.msg(1))).isTrue();
+      context.cancel(null);
+      CompletableFuture<Object> trailers = new CompletableFuture<>();
+      Thread.ofVirtual().start(() -> {
+        try {
+          trailers.complete(call.trailers());
+        } catch (Throwable t) {
+          trailers.complete(t);
+        }
+      });
+      try {
+        org.assertj.core.api.Assertions.assertThatThrownBy(call::recv)
+            .isInstanceOf(StatusException.class);
+        assertThat(trailers.get(5, TimeUnit.SECONDS)).isNotNull();
+      } finally {
+        call.close();
+      }
+    }
+  }
+}
