@@ -80,11 +80,23 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
   /** closeSend was called, or the only request of the call was sent: no more requests. */
   private boolean sendClosed;
 
-  /** This side cancelled grpc's call (guarded by callLock): once is enough. */
+  /** grpc's call was started, or its start tried (guarded by callLock): it may be cancelled. */
+  private boolean startCalled;
+
+  /** grpc's cancel of its call returned (guarded by callLock): once is enough. */
   private boolean grpcCancelled;
 
   /** The thread started by startSender, or null. */
   private Thread senderThread;
+
+  /** close() was called: a second one interrupts nobody. */
+  private boolean closeCalled;
+
+  /**
+   * Why the call's one response could not be had, the server having sent none or more than one:
+   * every later try throws it again. Null otherwise.
+   */
+  private Status responseFailure;
 
   /**
    * The one response, received by a closeAndRecv or response that then stopped waiting for the
@@ -102,22 +114,38 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
         options.withStreamTracerFactory(new Tracing()).withExecutor(callbacks));
   }
 
-  /** Starts grpc's call with this stream as its listener, and asks for the first response. */
+  /**
+   * Starts grpc's call with this stream as its listener, and asks for the first response. If that
+   * throws (an interceptor), the caller gets no call to close: grpc's is cancelled here.
+   */
   void start(Metadata headers) {
     Listener listener = new Listener();
     // Before grpc's own, so that a cancel of the Context reads as itself, not as what grpc's
     // cancel of the stream reports. Removed by onClose.
     context.addListener(listener, Runnable::run);
-    callLock.lock();
     try {
-      call.start(listener, headers);
-    } catch (RuntimeException | Error e) { // an interceptor's: no onClose will remove it
-      context.removeListener(listener);
+      callLock.lock();
+      try {
+        startCalled = true;
+        call.start(listener, headers);
+      } finally {
+        callLock.unlock();
+      }
+      requestInitial(1);
+    } catch (RuntimeException | Error e) {
+      context.removeListener(listener); // no onClose may come to remove it
+      cancelAfterFailure("the call could not be started", e);
       throw e;
-    } finally {
-      callLock.unlock();
     }
-    requestInitial(1);
+  }
+
+  /** Cancels the call after an interceptor's {@code failure}, which the caller then throws. */
+  void cancelAfterFailure(String message, Throwable failure) {
+    try {
+      cancel(message, failure);
+    } catch (RuntimeException | Error cancelFailed) {
+      failure.addSuppressed(cancelFailed);
+    }
   }
 
   /** Sends the only request of a unary or server-streaming call and half-closes. */
@@ -219,7 +247,7 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     if (response == null) {
       response = awaitMessage(nanos);
       if (response == null) {
-        throw Status.INTERNAL.withDescription("the server sent no response").asException();
+        throw responseFailed("the server sent no response");
       }
     }
     RespT more;
@@ -230,15 +258,34 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
       throw stoppedWaiting;
     }
     if (more != null) {
-      throw Status.INTERNAL.withDescription("the server sent more than one response")
-          .asException();
+      throw responseFailed("the server sent more than one response");
     }
     return response;
   }
 
-  private RespT takeHeldResponse() {
+  /**
+   * The server broke the call's kind: the call fails with INTERNAL, its every later try too, and
+   * grpc's call is cancelled, as grpc's own stubs do.
+   */
+  private StatusException responseFailed(String description) {
+    Status status = Status.INTERNAL.withDescription(description);
     lock.lock();
     try {
+      responseFailure = status;
+    } finally {
+      lock.unlock();
+    }
+    cancelHere(status, description, null);
+    return status.asException();
+  }
+
+  /** The response an earlier try kept, or null; throws what an earlier try found wrong. */
+  private RespT takeHeldResponse() throws StatusException {
+    lock.lock();
+    try {
+      if (responseFailure != null) {
+        throw responseFailure.asException();
+      }
       RespT response = heldResponse;
       heldResponse = null;
       return response;
@@ -353,38 +400,50 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
   @Override
   public void close() {
-    // A cancel, for every thread of this side too: recv throws CANCELLED and send returns false,
-    // whether they were waiting or come later. Never a half-close first: only closeSend() tells
-    // the server that the requests are complete; an abandoned stream must not read as finished.
-    cancelHere(Status.CANCELLED.withDescription(CLOSED_BY_CLIENT), CLOSED_BY_CLIENT, null);
     Thread sender;
     lock.lock();
     try {
-      sender = senderThread;
+      sender = closeCalled ? null : senderThread; // its cleanup after the first is its own
+      closeCalled = true;
     } finally {
       lock.unlock();
     }
-    if (sender != null && sender != Thread.currentThread()) {
-      sender.interrupt();
+    try {
+      // A cancel, for every thread of this side too: recv throws CANCELLED and send returns
+      // false, whether they were waiting or come later. Never a half-close first: only
+      // closeSend() tells the server that the requests are complete.
+      cancelHere(Status.CANCELLED.withDescription(CLOSED_BY_CLIENT), CLOSED_BY_CLIENT, null);
+    } finally {
+      if (sender != null && sender != Thread.currentThread()) {
+        sender.interrupt();
+      }
     }
   }
 
   /**
    * Fails the call here first, so that waiters wake now and buffered responses are released
-   * (grpc-java #12355), then cancels grpc's call unless grpc has ended it: grpc answers with
-   * onClose. grpc is told even after a cancel of the Context failed the call here, in case grpc's
-   * call does not follow that Context (an interceptor forked it).
+   * (grpc-java #12355), then cancels grpc's call ({@link #cancelGrpcCall}).
    */
   private void cancelHere(Status status, String message, Throwable cause) {
     callLock.lock();
     try {
       cancelledByClient(status);
-      if (!grpcCancelled && !grpcEnded()) {
-        grpcCancelled = true;
-        call.cancel(message, cause);
-      }
+      cancelGrpcCall(message, cause);
     } finally {
       callLock.unlock();
+    }
+  }
+
+  /**
+   * Requires callLock. Cancels grpc's call once it was started, unless grpc has ended it: grpc
+   * answers with onClose. Also after a cancel of the Context failed the call here, in case grpc's
+   * call does not follow that Context (an interceptor forked it). A cancel that throws (an
+   * interceptor's) is tried again by the next cancel or close.
+   */
+  private void cancelGrpcCall(String message, Throwable cause) {
+    if (startCalled && !grpcCancelled && !grpcEnded()) {
+      call.cancel(message, cause);
+      grpcCancelled = true;
     }
   }
 
@@ -498,7 +557,19 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
      */
     @Override
     public void cancelled(Context cancelledContext) {
-      cancelledByClient(Contexts.statusFromCancelled(cancelledContext));
+      Status status = Contexts.statusFromCancelled(cancelledContext);
+      cancelledByClient(status);
+      String message = "the call's Context was cancelled";
+      if (callLock.tryLock()) {
+        try {
+          cancelGrpcCall(message, status.getCause());
+        } finally {
+          callLock.unlock();
+        }
+      } else { // a send or a start in progress: grpc is told once it is out
+        Thread.ofVirtual().name("grpc-loop-cancel")
+            .start(() -> cancelHere(status, message, status.getCause()));
+      }
     }
   }
 

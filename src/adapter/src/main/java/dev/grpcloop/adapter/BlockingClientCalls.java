@@ -150,7 +150,7 @@ public final class BlockingClientCalls {
     try {
       call.sendOnly(request);
     } catch (RuntimeException | Error e) { // an interceptor's: nobody will get the call to end it
-      call.cancel("the request could not be sent", e);
+      call.cancelAfterFailure("the request could not be sent", e);
       throw e;
     }
     return call;

@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Review 5: edges of the client's close(). */
+/** The edges of a client's close(): a second close, a cancel that throws, a forked Context. */
 @Timeout(60)
-class Review5CloseEdgesTest {
+class ClientCloseEdgesTest {
 
   /**
    * close(): "Calling it again does nothing." A startSender loop that was interrupted by the first
@@ -67,12 +67,12 @@ class Review5CloseEdgesTest {
 
   /**
    * A client interceptor whose cancel throws once: close() fails the call here, then grpc's
-   * cancel throws. A later close() does not try grpc's cancel again, so the server never hears
-   * of the end. Here only as a probe of what happens.
+   * cancel throws (to the caller). A later close() tries grpc's cancel again, so the server hears
+   * of the end.
    */
   @ParameterizedTest
   @EnumSource(Transport.class)
-  void anInterceptorsFailedCancelLeavesTheServerRunning(Transport transport) throws Exception {
+  void aCancelThatThrowsIsTriedAgainByTheNextClose(Transport transport) throws Exception {
     CompletableFuture<String> serverOutcome = new CompletableFuture<>();
     var service = Bind.bidi(BIDI, stream -> {
       try {
@@ -121,8 +121,8 @@ class Review5CloseEdgesTest {
 
   /**
    * grpc's call made in a fork of the caller's Context (ClientForkedContextTest's interceptor):
-   * a cancel of the caller's Context fails the call here, recv throws at once. Does trailers(),
-   * "until the call ends", end too, or wait until someone closes the call?
+   * a cancel of the caller's Context fails the call here, recv throws at once, and grpc's call is
+   * cancelled too, so that trailers() ("until the call ends") ends without a close().
    */
   @ParameterizedTest
   @EnumSource(Transport.class)

@@ -16,13 +16,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Review 5: a unary call whose server (misbehaving: a server-streaming method under the unary
+ * A unary call whose server (misbehaving: a server-streaming method under the unary
  * name) sends three responses. response() throws INTERNAL "the server sent more than one
  * response"; the call is not cancelled by it. A caller that tries response() again (as it may
  * after a TimeoutException) must not read the third response as the call's success.
  */
 @Timeout(60)
-class Review5ResponseRetryTest {
+class ClientResponseRetryTest {
 
   private static final MethodDescriptor<Message, Message> UNARY_VIEW =
       SERVER_STREAMING.toBuilder().setType(MethodDescriptor.MethodType.UNARY).build();

@@ -26,16 +26,16 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Review 5: close() and cancel() from several third threads at once, racing a tiny deadline and a
+ * Close() and cancel() from several third threads at once, racing a tiny deadline and a
  * cancel of the call's Context, while a receiver waits in recv and a sender in send. Every thread
  * of this side must see one outcome of this side's end: recv throws CANCELLED or
  * DEADLINE_EXCEEDED (never end-of-stream, never IllegalStateException), send returns false; a
  * recv or send that comes later does the same; every thread, the server's handler too, ends.
  */
 @Timeout(300)
-class Review5CloseRaceTest {
+class ClientCloseRaceTest {
 
-  private static final int CALLS = 1000;
+  private static final int CALLS = 300;
   private static final java.util.Set<Status.Code> THIS_SIDE =
       java.util.EnumSet.of(Status.Code.CANCELLED, Status.Code.DEADLINE_EXCEEDED);
 

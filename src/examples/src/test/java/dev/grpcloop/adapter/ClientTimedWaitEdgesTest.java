@@ -24,13 +24,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Review 5: timed waits with tiny, negative and huge timeouts (Long.MAX_VALUE nanoseconds, and
+ * Timed waits with tiny, negative and huge timeouts (Long.MAX_VALUE nanoseconds, and
  * days), and interrupts of threads waiting in response(), closeAndRecv(), headers() and
  * trailers(). A timeout or an interrupt leaves the call going on; a response already received is
  * kept for the next try.
  */
 @Timeout(120)
-class Review5TimedWaitsTest {
+class ClientTimedWaitEdgesTest {
 
   @ParameterizedTest
   @EnumSource(Transport.class)

@@ -24,13 +24,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Review 5: a client interceptor that throws while the adapter starts the call, after grpc's call
+ * A client interceptor that throws while the adapter starts the call, after grpc's call
  * was started (its first request(n), or its start after delegating). The caller gets the
  * exception and no call object to close: the adapter must end grpc's call itself, or the stream
  * stays open on both sides for good (no deadline here). The server's handler tells.
  */
 @Timeout(60)
-class Review5StartThrowsTest {
+class ClientStartThrowsTest {
 
   enum Where { FIRST_REQUEST, START_AFTER_DELEGATING }
 

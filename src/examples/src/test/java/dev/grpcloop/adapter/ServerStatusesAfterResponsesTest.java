@@ -22,13 +22,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Review 5: a status from the server, whatever its code, comes after every response sent before
+ * A status from the server, whatever its code, comes after every response sent before
  * it, also when the client made the call with a far deadline and in a cancellable Context, and
  * reads only after the status arrived. And a handler blocked in send on a full transport when the
  * client's deadline passes: its send throws, it ends.
  */
 @Timeout(180)
-class Review5ServerStatusesTest {
+class ServerStatusesAfterResponsesTest {
 
   private static final int MESSAGES = 300;
 
