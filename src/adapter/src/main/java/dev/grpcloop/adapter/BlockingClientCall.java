@@ -80,7 +80,10 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
   /** closeSend was called, or the only request of the call was sent: no more requests. */
   private boolean sendClosed;
 
-  /** grpc's call was started, or its start tried (guarded by callLock): it may be cancelled. */
+  /**
+   * grpc's start returned or threw (guarded by callLock): its call may be cancelled from then on.
+   * A cancel before it would make grpc's start throw; a Context cancelled meanwhile grpc sees.
+   */
   private boolean startCalled;
 
   /** grpc's cancel of its call returned (guarded by callLock): once is enough. */
@@ -126,9 +129,9 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     try {
       callLock.lock();
       try {
-        startCalled = true;
         call.start(listener, headers);
       } finally {
+        startCalled = true; // even if it threw: an interceptor may have started grpc's call
         callLock.unlock();
       }
       requestInitial(1);
@@ -435,13 +438,22 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
   }
 
   /**
-   * Requires callLock. Cancels grpc's call once it was started, unless grpc has ended it: grpc
-   * answers with onClose. Also after a cancel of the Context failed the call here, in case grpc's
-   * call does not follow that Context (an interceptor forked it). A cancel that throws (an
-   * interceptor's) is tried again by the next cancel or close.
+   * Requires callLock. Cancels grpc's call, unless grpc has ended it: grpc answers with onClose.
+   * Also after a cancel of the Context failed the call here, in case grpc's call does not follow
+   * that Context (an interceptor forked it).
    */
   private void cancelGrpcCall(String message, Throwable cause) {
-    if (startCalled && !grpcCancelled && !grpcEnded()) {
+    if (!grpcEnded()) {
+      cancelGrpcCallOnce(message, cause);
+    }
+  }
+
+  /**
+   * Requires callLock. Cancels grpc's call once it was started, and once only. A cancel that
+   * throws (an interceptor's) is tried again by the next cancel or close.
+   */
+  private void cancelGrpcCallOnce(String message, Throwable cause) {
+    if (startCalled && !grpcCancelled) {
       call.cancel(message, cause);
       grpcCancelled = true;
     }
@@ -559,16 +571,25 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     public void cancelled(Context cancelledContext) {
       Status status = Contexts.statusFromCancelled(cancelledContext);
       cancelledByClient(status);
-      String message = "the call's Context was cancelled";
+      // grpc is told as well, in case its call is in another Context; grpc's own cancel of it may
+      // end it first, and then this one does nothing. A send or a start holds grpc's call: it is
+      // told once they are out, on a thread of its own, never waiting here.
       if (callLock.tryLock()) {
-        try {
-          cancelGrpcCall(message, status.getCause());
-        } finally {
-          callLock.unlock();
-        }
-      } else { // a send or a start in progress: grpc is told once it is out
-        Thread.ofVirtual().name("grpc-loop-cancel")
-            .start(() -> cancelHere(status, message, status.getCause()));
+        cancelGrpcCallAndUnlock(status);
+      } else {
+        Thread.ofVirtual().name("grpc-loop-cancel").start(() -> {
+          callLock.lock();
+          cancelGrpcCallAndUnlock(status);
+        });
+      }
+    }
+
+    /** Requires callLock, and releases it. */
+    private void cancelGrpcCallAndUnlock(Status status) {
+      try {
+        cancelGrpcCallOnce("the call's Context was cancelled", status.getCause());
+      } finally {
+        callLock.unlock();
       }
     }
   }

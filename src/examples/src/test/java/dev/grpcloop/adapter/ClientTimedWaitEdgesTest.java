@@ -2,7 +2,6 @@ package dev.grpcloop.adapter;
 
 import static dev.grpcloop.adapter.TestMethods.CLIENT_STREAMING;
 import static dev.grpcloop.adapter.TestMethods.SERVER_STREAMING;
-import static dev.grpcloop.adapter.TestMethods.UNARY;
 import static dev.grpcloop.adapter.TestMethods.msg;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -69,10 +68,18 @@ class ClientTimedWaitEdgesTest {
     }
   }
 
-  /** A raw unary server: the response at once, the status only when released. */
+  /**
+   * The client's unary view of a server-streaming method: grpc's server flushes a unary call's
+   * headers and response only with its end, so the client would see neither until release; a
+   * server-streaming one flushes each message.
+   */
+  private static final io.grpc.MethodDescriptor<Message, Message> UNARY =
+      SERVER_STREAMING.toBuilder().setType(io.grpc.MethodDescriptor.MethodType.UNARY).build();
+
+  /** A raw server for that view: the response at once, the status only when released. */
   private static ServerServiceDefinition respondThenWait(CountDownLatch release, Status status) {
-    return TestMethods.service(io.grpc.ServerMethodDefinition.create(UNARY,
-        ServerCalls.asyncUnaryCall((request, observer) -> {
+    return TestMethods.service(io.grpc.ServerMethodDefinition.create(SERVER_STREAMING,
+        ServerCalls.asyncServerStreamingCall((request, observer) -> {
           observer.onNext(msg(7));
           Thread.ofVirtual().start(() -> {
             try {
