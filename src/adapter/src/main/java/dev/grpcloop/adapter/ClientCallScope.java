@@ -49,10 +49,12 @@ public interface ClientCallScope extends AutoCloseable {
    * returns false; a call whose end {@code recv} had already returned stays as it was. So a call
    * that grpc ended OK, but whose end was not yet received, reads as cancelled: cancel wins over
    * end-of-stream. A cancel of the Context the call was made in, while it runs, does the same with
-   * the Context's status. Never blocks. Calling it again does nothing.
+   * the Context's status. Never blocks. Calling it again does nothing, unless grpc's cancel threw.
    *
    * @param message why, for the status description; may be null
    * @param cause the exception behind it; may be null
+   * @throws RuntimeException what a client interceptor's {@code cancel} threw: the call has failed
+   *     here all the same, and the next cancel or close tells grpc again
    */
   void cancel(String message, Throwable cause);
 
@@ -60,7 +62,9 @@ public interface ClientCallScope extends AutoCloseable {
    * Ends the call for good: a {@link #cancel} with {@code CANCELLED} ("the client closed the
    * stream"), which never half-closes first (the server never sees an abandoned stream as one
    * that finished), and which interrupts the thread {@code startSender} started. Never blocks.
-   * Calling it again does nothing.
+   * Calling it again does nothing (and interrupts nobody), unless grpc's cancel threw.
+   *
+   * @throws RuntimeException what a client interceptor's {@code cancel} threw, as {@link #cancel}
    */
   @Override
   void close();

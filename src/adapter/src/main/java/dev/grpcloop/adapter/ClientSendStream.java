@@ -78,7 +78,7 @@ public interface ClientSendStream<ReqT, RespT> extends ClientCallScope {
    * @return the server's response
    * @throws StatusException if the call failed (the server's status, a deadline, a cancellation
    *     or a {@link #close} on any thread, with its trailers), or the server sent no response or
-   *     more than one ({@code INTERNAL})
+   *     more than one ({@code INTERNAL}: the call is cancelled, and every later try throws it too)
    * @throws InterruptedException if the calling thread is interrupted while waiting
    * @throws IllegalStateException if called again after it returned, or by a second thread while
    *     another is receiving
