@@ -24,6 +24,26 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Timeout(60)
 class ClientCloseEdgesTest {
 
+  /** A client interceptor whose call's first cancel throws (before passing it on). */
+  private static final ClientInterceptor CANCEL_THROWS_ONCE = new ClientInterceptor() {
+    @Override
+    public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
+        MethodDescriptor<ReqT, RespT> method, CallOptions options, Channel next) {
+      return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
+        private boolean thrown;
+
+        @Override
+        public void cancel(String message, Throwable cause) {
+          if (!thrown) {
+            thrown = true;
+            throw new IllegalStateException("interceptor fails in cancel");
+          }
+          super.cancel(message, cause);
+        }
+      };
+    }
+  };
+
   /**
    * close(): "Calling it again does nothing." A startSender loop that was interrupted by the first
    * close() and is now cleaning up must not be interrupted again by a second close().
@@ -84,38 +104,66 @@ class ClientCloseEdgesTest {
         serverOutcome.complete(e.getStatus().getCode().toString());
       }
     });
-    ClientInterceptor cancelThrowsOnce = new ClientInterceptor() {
-      @Override
-      public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
-          MethodDescriptor<ReqT, RespT> method, CallOptions options, Channel next) {
-        return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
-          private boolean thrown;
-
-          @Override
-          public void cancel(String message, Throwable cause) {
-            if (!thrown) {
-              thrown = true;
-              throw new IllegalStateException("interceptor fails in cancel");
-            }
-            super.cancel(message, cause);
-          }
-        };
-      }
-    };
     try (TestServer server = TestServer.start(transport, service)) {
-      Channel channel = ClientInterceptors.intercept(server.channel(), cancelThrowsOnce);
+      Channel channel = ClientInterceptors.intercept(server.channel(), CANCEL_THROWS_ONCE);
       ClientStream<Message, Message> call = BlockingClientCalls.bidiStreaming(channel, BIDI);
       assertThat(call.send(TestMethods.msg(1))).isTrue();
-      String firstClose;
-      try {
-        call.close();
-        firstClose = "returned";
-      } catch (RuntimeException e) {
-        firstClose = "threw " + e;
-      }
+      String firstClose = closeOutcome(call);
       call.close(); // again: grpc's cancel would work now
       assertThat(serverOutcome.get(5, TimeUnit.SECONDS)).as("first close() " + firstClose)
           .isEqualTo("CANCELLED");
+    }
+  }
+
+  /**
+   * A close() whose grpc cancel throws (CANCEL_THROWS_ONCE) still interrupts a sender loop that
+   * runs on, and still does not interrupt the sender when the sender itself is the one closing.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aCloseWhoseCancelThrowsStillInterruptsTheSenderButNotItself(Transport transport)
+      throws Exception {
+    var service = Bind.bidi(BIDI, stream -> {
+      while (stream.recv() != null) {
+        // drain
+      }
+    });
+    try (TestServer server = TestServer.start(transport, service)) {
+      Channel channel = ClientInterceptors.intercept(server.channel(), CANCEL_THROWS_ONCE);
+      ClientStream<Message, Message> call = BlockingClientCalls.bidiStreaming(channel, BIDI);
+      CountDownLatch never = new CountDownLatch(1);
+      CompletableFuture<String> senderOutcome = new CompletableFuture<>();
+      Thread sender = call.startSender(() -> {
+        try {
+          senderOutcome.complete(never.await(20, TimeUnit.SECONDS) ? "released" : "timed out");
+        } catch (InterruptedException e) {
+          senderOutcome.complete("interrupted");
+        }
+      });
+      TestServer.awaitUntil("the sender waits",
+          () -> sender.getState() == Thread.State.TIMED_WAITING);
+      assertThat(closeOutcome(call)).startsWith("threw");
+      assertThat(senderOutcome.get(20, TimeUnit.SECONDS)).isEqualTo("interrupted");
+      call.close();
+
+      ClientStream<Message, Message> second = BlockingClientCalls.bidiStreaming(channel, BIDI);
+      CompletableFuture<String> selfClose = new CompletableFuture<>();
+      second.startSender(() -> {
+        String closed = closeOutcome(second);
+        selfClose.complete(closed + ", interrupted: " + Thread.currentThread().isInterrupted());
+      });
+      assertThat(selfClose.get(20, TimeUnit.SECONDS)).startsWith("threw")
+          .endsWith("interrupted: false");
+      second.close();
+    }
+  }
+
+  private static String closeOutcome(ClientStream<Message, Message> call) {
+    try {
+      call.close();
+      return "returned";
+    } catch (RuntimeException e) {
+      return "threw " + e;
     }
   }
 

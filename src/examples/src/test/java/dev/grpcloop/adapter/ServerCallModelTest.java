@@ -127,6 +127,30 @@ class ServerCallModelTest {
   }
 
   /**
+   * A ThreadFactory that makes no thread fails the call at once; grpc still gets a listener (its
+   * ServerImpl would take a null one for a failure of its own), and its events change nothing.
+   */
+  @Test
+  void aCallWithoutAHandlerThreadStillGivesGrpcAListener() {
+    ServerMethodDefinition<Message, Message> definition = BlockingServerCalls.bidiStreaming(BIDI,
+        stream -> {
+          throw new AssertionError("the handler has no thread to run on");
+        }, BlockingServerCalls.Options.DEFAULT.withThreads(task -> null));
+    FakeServerCall fake = new FakeServerCall();
+    fake.method = definition.getMethodDescriptor();
+
+    ServerCall.Listener<Message> listener =
+        definition.getServerCallHandler().startCall(fake, new Metadata());
+
+    assertThat(listener).isNotNull();
+    assertThat(fake.closedWith.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    listener.onMessage(msg(0));
+    listener.onHalfClose();
+    listener.onComplete();
+    assertThat(fake.closes).isEqualTo(1);
+  }
+
+  /**
    * The transport becomes ready while the sender asks it whether it is: its onReady comes after
    * the check said "not ready" and before the sender waits. grpc sends no second onReady, so a
    * sender that counted onReady events only from its wait on would park for good.

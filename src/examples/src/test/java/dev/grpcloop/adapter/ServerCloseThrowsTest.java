@@ -11,6 +11,7 @@ import dev.grpcloop.adapter.TestServer.HandlerThreads;
 import dev.grpcloop.adapter.TestServer.Transport;
 import io.grpc.CallOptions;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -20,7 +21,9 @@ import io.grpc.Status;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -196,6 +199,37 @@ class ServerCloseThrowsTest {
   }
 
   /**
+   * As above, but the handler returns with its inbox full (Inbox.MAX_MESSAGES held, none asked
+   * for): grpc would deliver neither the client's next message nor its half-close, unless the
+   * adapter asks for one more once both closes failed.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aCloseThatAlwaysThrowsEndsABidiCallWhoseInboxWasFull(Transport transport)
+      throws Exception {
+    ThrowingClose alwaysThrows = new ThrowingClose(Integer.MAX_VALUE);
+    CountingMessages delivered = new CountingMessages();
+    CountDownLatch full = new CountDownLatch(1);
+    HandlerThreads threads = new HandlerThreads();
+    ServerServiceDefinition service = Bind.bidi(BIDI, stream -> full.await(), threads);
+    try (TestServer server = TestServer.start(transport, service, alwaysThrows, delivered)) {
+      RawCall call = RawCall.start(server.channel(), BIDI, longDeadline(), new Metadata());
+      for (int i = 0; i <= Inbox.MAX_MESSAGES; i++) {
+        call.send(msg(i));
+      }
+      awaitUntil("the inbox is full", () -> delivered.count.get() == Inbox.MAX_MESSAGES);
+      full.countDown();
+      awaitUntil("both closes failed", () -> alwaysThrows.asked.size() == 2);
+      threads.assertAllEnded();
+
+      call.halfClose();
+      Status status = call.awaitStatus(PROMPTLY);
+      assertThat(status.getCode()).as("status %s", status).isEqualTo(Status.Code.UNKNOWN);
+      assertThat(status.getDescription()).isEqualTo("Application error processing RPC");
+    }
+  }
+
+  /**
    * The limit: a unary call whose close always throws, and whose client has sent everything, gets
    * no further event from grpc; it ends at its deadline (grpc's ServerImpl cancels it then too),
    * and its handler's thread has long ended.
@@ -228,6 +262,23 @@ class ServerCloseThrowsTest {
   /** Asserts that exactly one record was logged, and that it satisfies {@code requirements}. */
   private static void assertLogged(CapturedLog log, Consumer<LogRecord> requirements) {
     assertThat(log.records()).as(log::describe).singleElement().satisfies(requirements::accept);
+  }
+
+  /** A server interceptor that counts the messages grpc delivers to the call's listener. */
+  private static final class CountingMessages implements ServerInterceptor {
+    final AtomicInteger count = new AtomicInteger();
+
+    @Override
+    public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+        ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+      return new SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+        @Override
+        public void onMessage(ReqT message) {
+          count.incrementAndGet();
+          super.onMessage(message);
+        }
+      };
+    }
   }
 
   /**
