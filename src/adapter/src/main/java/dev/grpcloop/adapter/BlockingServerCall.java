@@ -20,10 +20,11 @@ import java.util.logging.Logger;
  * side, the handler's thread on the other. Handlers see it through {@link ServerStream} and its
  * halves.
  *
- * <p>grpc's startCall asks for the first messages and starts the handler's thread. When the
- * handler finishes, whatever the way, its thread stops the call's helpers (waiting for them
- * {@link HelperThreads#STOP_WAIT} at most) and closes the call: once, unless grpc has already ended
- * it, when there is nobody left to tell.
+ * <p>grpc's startCall asks for the first messages and starts the handler's thread: at once for a
+ * streaming request, once it is complete for one request. When the handler finishes, whatever the
+ * way, its thread stops the call's helpers (waiting for them {@link HelperThreads#STOP_WAIT} at
+ * most) and closes the call: once, unless grpc has already ended it, when there is nobody left to
+ * tell.
  */
 final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
     implements ServerStream<ReqT, RespT> {
@@ -41,6 +42,15 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
 
   /** The handler's thread; null if the binding's ThreadFactory gave none. */
   private final Thread handler;
+
+  /**
+   * The handler's thread was started. Only grpc's startCall and listener callbacks touch it, and
+   * grpc runs those one at a time.
+   */
+  private boolean handlerStarted;
+
+  /** Messages grpc delivered to a call of one request; touched as handlerStarted is. */
+  private int requestsDelivered;
 
   /** The call's helper threads; made by the first fork. Guarded by lock. */
   private HelperThreads helpers;
@@ -81,8 +91,9 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
 
   /**
    * Called by grpc's startCall, on grpc's thread: asks for the first messages (grpc's ServerCalls
-   * asks for 2 where one is expected, to tell a second one apart), starts the handler, and returns
-   * the listener.
+   * asks for 2 where one is expected, to tell a second one apart), starts the handler of a
+   * streaming request ({@link #requestComplete} starts that of one request), and returns the
+   * listener.
    */
   ServerCall.Listener<ReqT> start() {
     if (handler == null) {
@@ -91,8 +102,30 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
       return new Listener(); // on a closed call its events change nothing, unless the close failed
     }
     requestInitial(binding.singleRequest() ? 2 : 1);
-    handler.start();
+    if (!binding.singleRequest()) {
+      startHandler();
+    }
     return new Listener();
+  }
+
+  /**
+   * On grpc's thread, after a message or the half-close: starts the handler of a call of one
+   * request once that request is complete (the half-close, or a second message, which the handler
+   * rejects), as grpc's own ServerCalls invoke a unary method at the half-close. Started with the
+   * call, its thread would park at once for the request and be woken again by it: two hand-offs
+   * where one does. And a call cancelled before runs no handler.
+   */
+  private void requestComplete(boolean halfClosed) {
+    if (halfClosed || (binding.singleRequest() && ++requestsDelivered > 1)) {
+      startHandler();
+    }
+  }
+
+  private void startHandler() {
+    if (!handlerStarted && handler != null) { // null: the call failed at its start
+      handlerStarted = true;
+      handler.start();
+    }
   }
 
   // ---- the handler's side ----
@@ -456,12 +489,14 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
     public void onMessage(ReqT message) {
       checkCloseSucceeded();
       messageArrived(message, binding.requestSizes().of(message));
+      requestComplete(false);
     }
 
     @Override
     public void onHalfClose() {
       checkCloseSucceeded();
       inputEnded();
+      requestComplete(true);
     }
 
     @Override
