@@ -7,11 +7,11 @@ import static dev.grpcloop.adapter.TestMethods.service;
 import static dev.grpcloop.adapter.TestServer.awaitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.grpcloop.adapter.TestServer.DeliveryCounter;
 import dev.grpcloop.adapter.TestServer.HandlerThreads;
 import dev.grpcloop.adapter.TestServer.Transport;
 import io.grpc.CallOptions;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
-import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -208,7 +207,7 @@ class ServerCloseThrowsTest {
   void aCloseThatAlwaysThrowsEndsABidiCallWhoseInboxWasFull(Transport transport)
       throws Exception {
     ThrowingClose alwaysThrows = new ThrowingClose(Integer.MAX_VALUE);
-    CountingMessages delivered = new CountingMessages();
+    DeliveryCounter delivered = new DeliveryCounter();
     CountDownLatch full = new CountDownLatch(1);
     HandlerThreads threads = new HandlerThreads();
     ServerServiceDefinition service = Bind.bidi(BIDI, stream -> full.await(), threads);
@@ -217,7 +216,7 @@ class ServerCloseThrowsTest {
       for (int i = 0; i <= Inbox.MAX_MESSAGES; i++) {
         call.send(msg(i));
       }
-      awaitUntil("the inbox is full", () -> delivered.count.get() == Inbox.MAX_MESSAGES);
+      awaitUntil("the inbox is full", () -> delivered.delivered() == Inbox.MAX_MESSAGES);
       full.countDown();
       awaitUntil("both closes failed", () -> alwaysThrows.asked.size() == 2);
       threads.assertAllEnded();
@@ -262,23 +261,6 @@ class ServerCloseThrowsTest {
   /** Asserts that exactly one record was logged, and that it satisfies {@code requirements}. */
   private static void assertLogged(CapturedLog log, Consumer<LogRecord> requirements) {
     assertThat(log.records()).as(log::describe).singleElement().satisfies(requirements::accept);
-  }
-
-  /** A server interceptor that counts the messages grpc delivers to the call's listener. */
-  private static final class CountingMessages implements ServerInterceptor {
-    final AtomicInteger count = new AtomicInteger();
-
-    @Override
-    public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
-        ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-      return new SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
-        @Override
-        public void onMessage(ReqT message) {
-          count.incrementAndGet();
-          super.onMessage(message);
-        }
-      };
-    }
   }
 
   /**
