@@ -27,7 +27,7 @@ import java.util.logging.Logger;
  * tell.
  */
 final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
-    implements ServerStream<ReqT, RespT> {
+    implements ServerStream<ReqT, RespT>, Marshalling.SerializationWatch {
 
   private static final Logger logger = Logger.getLogger(BlockingServerCalls.class.getName());
 
@@ -85,7 +85,8 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
     this.requestHeaders = requestHeaders;
     // The handler and its helpers run in it: a response they send that fails to serialize, inside
     // sendMessage or later on another thread, fails this call (Marshalling.watching).
-    this.context = context.withValue(Marshalling.SENDING_CALL, this::responseUnserializable);
+    // The call itself is the value, not a lambda: 16 bytes less on every call, idle ones too.
+    this.context = context.withValue(Marshalling.SENDING_CALL, this);
     this.handler = binding.threads().newThread(this::runToCompletion);
   }
 
@@ -300,7 +301,8 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
   }
 
   /** A response of this call could not be serialized, told on whichever thread read it. */
-  private void responseUnserializable(Exception cause) {
+  @Override
+  public void responseUnserializable(Exception cause) {
     // grpc cancels the stream: the client sees CANCELLED, and never this message or a status.
     ended(Status.INTERNAL.withDescription("the response could not be serialized").withCause(cause),
         null, true);

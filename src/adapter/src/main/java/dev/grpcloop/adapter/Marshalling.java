@@ -32,9 +32,8 @@ final class Marshalling {
       Context.key("dev.grpcloop.adapter.sendingCall");
 
   /** Told, on whichever thread reads a response's stream, that it could not be serialized. */
-  @FunctionalInterface
   interface SerializationWatch {
-    void failed(Exception cause);
+    void responseUnserializable(Exception cause);
   }
 
   /**
@@ -91,7 +90,7 @@ final class Marshalling {
         try {
           stream = delegate.stream(value);
         } catch (RuntimeException e) {
-          watch.failed(e);
+          watch.responseUnserializable(e);
           throw e;
         }
         return stream instanceof KnownLength
@@ -123,7 +122,7 @@ final class Marshalling {
       try {
         return in.read();
       } catch (IOException | RuntimeException e) {
-        watch.failed(e);
+        watch.responseUnserializable(e);
         throw e;
       }
     }
@@ -133,7 +132,7 @@ final class Marshalling {
       try {
         return in.read(buffer, offset, length);
       } catch (IOException | RuntimeException e) {
-        watch.failed(e);
+        watch.responseUnserializable(e);
         throw e;
       }
     }
@@ -144,7 +143,7 @@ final class Marshalling {
         return in instanceof Drainable drainable
             ? drainable.drainTo(target) : (int) Math.min(Integer.MAX_VALUE, in.transferTo(target));
       } catch (IOException | RuntimeException e) {
-        watch.failed(e);
+        watch.responseUnserializable(e);
         throw e;
       }
     }
@@ -154,7 +153,7 @@ final class Marshalling {
       try {
         return in.available();
       } catch (IOException | RuntimeException e) {
-        watch.failed(e);
+        watch.responseUnserializable(e);
         throw e;
       }
     }

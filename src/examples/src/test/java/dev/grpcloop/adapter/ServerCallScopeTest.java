@@ -60,7 +60,7 @@ class ServerCallScopeTest {
           CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.MINUTES), msg("hi"));
       String authority = server.channel().authority();
       assertThat(await(seen))
-          .isEqualTo("true " + authority + " true true " + UNARY.getFullMethodName() + "#1");
+          .isEqualTo("true " + authority + " true true " + UNARY.getFullMethodName());
     }
   }
 
