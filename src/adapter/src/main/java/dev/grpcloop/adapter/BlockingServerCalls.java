@@ -229,7 +229,7 @@ public final class BlockingServerCalls {
           + " method, not " + kind + ": bind it with the matching BlockingServerCalls method");
     }
     // One name for all the method's threads, not one per call: a String of its own per thread
-    // would cost each idle call about 70 bytes, and the thread's id already tells them apart.
+    // would cost each idle call about 80 bytes, and the thread's id already tells them apart.
     ThreadFactory threads = options.threads != null ? options.threads
         : Thread.ofVirtual().name(method.getFullMethodName()).factory();
     Binding<ReqT, RespT> binding = new Binding<>(method, singleRequest, handlerMaySend, body,
