@@ -39,13 +39,13 @@ import java.util.logging.Logger;
  *
  * <p>Every call runs its handler on a thread of its own, by default a new virtual thread named
  * after the method ({@code echo.EchoService/EchoStream}; a thread dump tells the calls apart by
- * their threads' ids), inside the call's {@link Context}. The handler ends the call when it finishes: returning ends it with {@code OK};
- * throwing a {@link io.grpc.StatusException} or {@link io.grpc.StatusRuntimeException}, or an
- * exception caused by one (found through {@link Throwable#getCause}, as grpc's {@code
- * Status.fromThrowable} does), ends it with that status and its trailers; any other exception
- * ends it with {@code UNKNOWN} and is logged here, its message not sent to the client. An {@link
- * Error} ends the call with {@code UNKNOWN} and is then rethrown to the thread's uncaught-exception
- * handler, as grpc's {@code ServerImpl} does.
+ * their threads' ids), inside the call's {@link Context}. The handler ends the call when it
+ * finishes: returning ends it with {@code OK}; throwing a {@link io.grpc.StatusException} or {@link
+ * io.grpc.StatusRuntimeException}, or an exception caused by one (found through {@link
+ * Throwable#getCause}, as grpc's {@code Status.fromThrowable} does), ends it with that status and
+ * its trailers; any other exception ends it with {@code UNKNOWN} and is logged here, its message
+ * not sent to the client. An {@link Error} ends the call with {@code UNKNOWN} and is then rethrown
+ * to the thread's uncaught-exception handler, as grpc's {@code ServerImpl} does.
  *
  * <p>grpc's callbacks only hand messages over and wake the handler: they never block, so a server
  * whose services are all bound here may use {@code ServerBuilder.directExecutor()}, which saves a
