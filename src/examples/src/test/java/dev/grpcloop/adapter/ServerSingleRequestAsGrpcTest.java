@@ -98,7 +98,7 @@ class ServerSingleRequestAsGrpcTest {
     return builder.build();
   }
 
-  /** Records the end of each call as the listener chain saw it, after passing it on. */
+  /** Records, after passing each on, the call's first message and its end, as grpc told them. */
   private static final class EndSeen implements ServerInterceptor {
     final CompletableFuture<String> ended = new CompletableFuture<>();
     final CompletableFuture<Void> messageSeen = new CompletableFuture<>();
@@ -111,11 +111,6 @@ class ServerSingleRequestAsGrpcTest {
         public void onMessage(ReqT m) {
           super.onMessage(m);
           messageSeen.complete(null);
-        }
-
-        @Override
-        public void onHalfClose() {
-          super.onHalfClose();
         }
 
         @Override
@@ -186,21 +181,26 @@ class ServerSingleRequestAsGrpcTest {
     return outcome;
   }
 
-  private void compare(Transport transport, MethodDescriptor<Message, Message> method,
-      CallOptions options, Consumer<RawCall> client, ServerInterceptor... inner)
-      throws Exception {
-    ran.set(0);
-    Outcome adapter = run(transport, Impl.ADAPTER, method, options, client, inner);
-    int adapterRan = ran.getAndSet(0);
-    Outcome grpc = run(transport, Impl.GRPC, method, options, client, inner);
-    int grpcRan = ran.get();
-    assertThat(adapter.code()).as("adapter vs grpc: %s vs %s", adapter, grpc)
-        .isEqualTo(grpc.code());
-    if (grpc.code() != Status.Code.CANCELLED && grpc.code() != Status.Code.DEADLINE_EXCEEDED) {
-      assertThat(adapter.description()).as("adapter vs grpc").isEqualTo(grpc.description());
-      assertThat(adapter.messages()).isEqualTo(grpc.messages());
+  /**
+   * Runs {@code client} against the adapter and against grpc's ServerCalls, for a unary and for a
+   * server-streaming method: the client must see the same status from both, and the same
+   * messages unless the call was cancelled, and the handler must run as often.
+   */
+  private void sameAsGrpc(Transport transport, CallOptions options, Consumer<RawCall> client,
+      ServerInterceptor... inner) throws Exception {
+    for (MethodDescriptor<Message, Message> method : List.of(UNARY, SERVER_STREAMING)) {
+      ran.set(0);
+      Outcome adapter = run(transport, Impl.ADAPTER, method, options, client, inner);
+      int adapterRan = ran.getAndSet(0);
+      Outcome grpc = run(transport, Impl.GRPC, method, options, client, inner);
+      assertThat(adapter.code()).as("%s, adapter vs grpc: %s vs %s", method, adapter, grpc)
+          .isEqualTo(grpc.code());
+      if (grpc.code() != Status.Code.CANCELLED && grpc.code() != Status.Code.DEADLINE_EXCEEDED) {
+        assertThat(adapter.description()).as("adapter vs grpc").isEqualTo(grpc.description());
+        assertThat(adapter.messages()).isEqualTo(grpc.messages());
+      }
+      assertThat(adapterRan).as("handler runs").isEqualTo(ran.get());
     }
-    assertThat(adapterRan).as("handler runs").isEqualTo(grpcRan);
   }
 
   private static final CallOptions NONE = CallOptions.DEFAULT;
@@ -211,169 +211,135 @@ class ServerSingleRequestAsGrpcTest {
   private static final CallOptions WITH_DEADLINE =
       CallOptions.DEFAULT.withDeadlineAfter(DEADLINE_MILLIS, TimeUnit.MILLISECONDS);
 
+  /** A complete request: one message and the half-close. */
+  private static final Consumer<RawCall> ONE_REQUEST = c -> {
+    c.send(msg("a"));
+    c.halfClose();
+  };
+
   @ParameterizedTest
   @EnumSource(Transport.class)
   void ok(Transport t) throws Exception {
-    for (var m : List.of(UNARY, SERVER_STREAMING)) {
-      compare(t, m, NONE, c -> {
-        c.send(msg("a"));
-        c.halfClose();
-      });
-    }
+    sameAsGrpc(t, NONE, ONE_REQUEST);
   }
 
   @ParameterizedTest
   @EnumSource(Transport.class)
   void cancelBeforeHalfClose(Transport t) throws Exception {
-    for (var m : List.of(UNARY, SERVER_STREAMING)) {
-      compare(t, m, NONE, c -> {
-        c.send(msg("a"));
-        awaitServerMessage();
-        c.cancel("the client gives up");
-      });
-    }
+    sameAsGrpc(t, NONE, c -> {
+      c.send(msg("a"));
+      awaitServerMessage();
+      c.cancel("the client gives up");
+    });
   }
 
   @ParameterizedTest
   @EnumSource(Transport.class)
   void deadlineBeforeHalfClose(Transport t) throws Exception {
-    for (var m : List.of(UNARY, SERVER_STREAMING)) {
-      compare(t, m, WITH_DEADLINE, c -> {
-        c.send(msg("a"));
-        awaitServerMessage();
-      });
-    }
+    sameAsGrpc(t, WITH_DEADLINE, c -> {
+      c.send(msg("a"));
+      awaitServerMessage();
+    });
   }
 
   @ParameterizedTest
   @EnumSource(Transport.class)
   void zeroMessages(Transport t) throws Exception {
-    for (var m : List.of(UNARY, SERVER_STREAMING)) {
-      compare(t, m, NONE, RawCall::halfClose);
-    }
+    sameAsGrpc(t, NONE, RawCall::halfClose);
   }
 
   @ParameterizedTest
   @EnumSource(Transport.class)
   void twoMessagesThenHalfClose(Transport t) throws Exception {
-    for (var m : List.of(UNARY, SERVER_STREAMING)) {
-      compare(t, m, NONE, c -> {
-        c.send(msg("a"));
-        c.send(msg("b"));
-        c.halfClose();
-      });
-    }
+    sameAsGrpc(t, NONE, c -> {
+      c.send(msg("a"));
+      c.send(msg("b"));
+      c.halfClose();
+    });
   }
 
   @ParameterizedTest
   @EnumSource(Transport.class)
   void twoMessagesNoHalfClose(Transport t) throws Exception {
-    for (var m : List.of(UNARY, SERVER_STREAMING)) {
-      compare(t, m, WITH_DEADLINE, c -> {
-        c.send(msg("a"));
-        c.send(msg("b"));
-      });
-    }
+    sameAsGrpc(t, WITH_DEADLINE, c -> {
+      c.send(msg("a"));
+      c.send(msg("b"));
+    });
   }
 
   @ParameterizedTest
   @EnumSource(Transport.class)
   void interceptorDropsHalfClose(Transport t) throws Exception {
-    for (var m : List.of(UNARY, SERVER_STREAMING)) {
-      compare(t, m, WITH_DEADLINE, c -> {
-        c.send(msg("a"));
-        c.halfClose();
-        awaitServerMessage();
-      }, listener((call, l) -> new SimpleForwardingServerCallListener<>(l) {
-        @Override
-        public void onHalfClose() {}
-      }));
-    }
+    sameAsGrpc(t, WITH_DEADLINE, ONE_REQUEST.andThen(c -> awaitServerMessage()),
+        listener((call, l) -> new SimpleForwardingServerCallListener<>(l) {
+          @Override
+          public void onHalfClose() {}
+        }));
   }
 
   @ParameterizedTest
   @EnumSource(Transport.class)
   void interceptorDropsMessage(Transport t) throws Exception {
-    for (var m : List.of(UNARY, SERVER_STREAMING)) {
-      compare(t, m, NONE, c -> {
-        c.send(msg("a"));
-        c.halfClose();
-      }, listener((call, l) -> new SimpleForwardingServerCallListener<>(l) {
-        @Override
-        public void onMessage(Object message) {}
-      }));
-    }
+    sameAsGrpc(t, NONE, ONE_REQUEST,
+        listener((call, l) -> new SimpleForwardingServerCallListener<>(l) {
+          @Override
+          public void onMessage(Object message) {}
+        }));
   }
 
   @ParameterizedTest
   @EnumSource(Transport.class)
   void interceptorDelaysHalfCloseToAnotherThread(Transport t) throws Exception {
-    for (var m : List.of(UNARY, SERVER_STREAMING)) {
-      compare(t, m, NONE, c -> {
-        c.send(msg("a"));
-        c.halfClose();
-      }, listener((call, l) -> new SimpleForwardingServerCallListener<>(l) {
-        @Override
-        public void onHalfClose() {
-          Context context = Context.current();
-          Thread.ofVirtual().start(context.wrap(super::onHalfClose));
-        }
-      }));
-    }
+    sameAsGrpc(t, NONE, ONE_REQUEST,
+        listener((call, l) -> new SimpleForwardingServerCallListener<>(l) {
+          @Override
+          public void onHalfClose() {
+            Thread.ofVirtual().start(Context.current().wrap(super::onHalfClose));
+          }
+        }));
   }
 
   @ParameterizedTest
   @EnumSource(Transport.class)
   void interceptorThrowsInHalfCloseBeforePassingItOn(Transport t) throws Exception {
-    for (var m : List.of(UNARY, SERVER_STREAMING)) {
-      compare(t, m, NONE, c -> {
-        c.send(msg("a"));
-        c.halfClose();
-      }, listener((call, l) -> new SimpleForwardingServerCallListener<>(l) {
-        @Override
-        public void onHalfClose() {
-          throw new IllegalStateException("the interceptor fails");
-        }
-      }));
-    }
+    sameAsGrpc(t, NONE, ONE_REQUEST,
+        listener((call, l) -> new SimpleForwardingServerCallListener<>(l) {
+          @Override
+          public void onHalfClose() {
+            throw new IllegalStateException("the interceptor fails");
+          }
+        }));
   }
 
   @ParameterizedTest
   @EnumSource(Transport.class)
   void interceptorClosesTheCallInOnMessage(Transport t) throws Exception {
-    for (var m : List.of(UNARY, SERVER_STREAMING)) {
-      compare(t, m, NONE, c -> {
-        c.send(msg("a"));
-        c.halfClose();
-      }, listener((call, l) -> new SimpleForwardingServerCallListener<>(l) {
-        @Override
-        public void onMessage(Object message) {
-          call.close(Status.PERMISSION_DENIED.withDescription("no"), new Metadata());
-        }
-      }));
-    }
+    sameAsGrpc(t, NONE, ONE_REQUEST,
+        listener((call, l) -> new SimpleForwardingServerCallListener<>(l) {
+          @Override
+          public void onMessage(Object message) {
+            call.close(Status.PERMISSION_DENIED.withDescription("no"), new Metadata());
+          }
+        }));
   }
-
 
   @ParameterizedTest
   @EnumSource(Transport.class)
   void interceptorRequestsMore(Transport t) throws Exception {
-    for (var m : List.of(UNARY, SERVER_STREAMING)) {
-      compare(t, m, NONE, c -> {
-        c.send(msg("a"));
-        c.send(msg("b"));
-        c.send(msg("c"));
-        c.halfClose();
-      }, new ServerInterceptor() {
-        @Override
-        public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call,
-            Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-          ServerCall.Listener<ReqT> l = next.startCall(call, headers);
-          call.request(5);
-          return l;
-        }
-      });
-    }
+    sameAsGrpc(t, NONE, c -> {
+      c.send(msg("a"));
+      c.send(msg("b"));
+      c.send(msg("c"));
+      c.halfClose();
+    }, new ServerInterceptor() {
+      @Override
+      public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call,
+          Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+        ServerCall.Listener<ReqT> listener = next.startCall(call, headers);
+        call.request(5);
+        return listener;
+      }
+    });
   }
 
   @ParameterizedTest
