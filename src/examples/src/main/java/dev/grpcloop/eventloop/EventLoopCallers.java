@@ -139,7 +139,10 @@ public final class EventLoopCallers implements AutoCloseable {
    * longer connect: calls on a connection fail ({@code UNAVAILABLE}), and so do calls started
    * later, as when a server cannot be reached ({@code UNAVAILABLE}, the cause saying that the
    * loop was closed first; a wait-for-ready call waits for its deadline, which still fires); the
-   * channel can still be shut down. Callers still running go on as ordinary virtual threads.
+   * channel can still be shut down. A call that starts on an open connection while close runs
+   * can be lost: Netty's loop, once it has ended, takes the call's work and never runs it, so the
+   * call may wait for ever, past its deadline. Callers still running go on as ordinary virtual
+   * threads.
    * Waits up to ten seconds for the loop to end and ten more for its carrier to exit. Calling it
    * again does nothing.
    */

@@ -30,8 +30,9 @@ import java.util.concurrent.TimeUnit;
  * ({@code UNAVAILABLE} for grpc), and its timers (deadlines, reconnect back-off) still fire. A
  * {@code ManualIoEventLoop} that has terminated takes a task and never runs it, so without this a
  * call started after an early close would wait for ever, its deadline never firing. Work given
- * before close to a loop itself (a channel's own loop, or one taken from {@code next()} just
- * before) can still be lost that way: close only after the channel or server has terminated.
+ * to a loop itself (a channel's own loop, or one taken from {@code next()} just before close)
+ * can still be lost that way, during close or after: close only after the channel or server has
+ * terminated.
  */
 final class LoopGroup extends MultiThreadIoEventLoopGroup {
   /** Set once, by close: from then on {@link #next} is {@link #refusing}. */
