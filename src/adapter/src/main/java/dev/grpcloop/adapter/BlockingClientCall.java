@@ -11,10 +11,12 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One client call seen as a blocking stream: grpc's {@link ClientCall} and its listener on one
@@ -56,8 +58,11 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
   /** Measures each response as it is delivered, for the byte bound. */
   private final Marshalling.Sizes<RespT> responseSizes;
 
-  /** Signalled when the response headers arrive and when the call ends. */
-  private final Condition metadataArrived = lock.newCondition();
+  /**
+   * The threads waiting in headers() or trailers(), any number: unparked when the headers arrive,
+   * when the call ends, and for queued callbacks.
+   */
+  private final List<Thread> metadataWaiters = new ArrayList<>();
 
   /** The response headers; null until they arrive, and for good if the call ends without. */
   private Metadata responseHeaders;
@@ -367,17 +372,25 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
   /** Requires lock. Waits once for the metadata (or runs the callbacks queued for this thread). */
   private void awaitMetadata() throws InterruptedException {
+    Thread current = Thread.currentThread();
+    metadataWaiters.add(current);
     try {
-      awaitOnce(metadataArrived, Timeouts.NONE, "headers");
+      awaitOnce(Timeouts.NONE, "headers");
     } catch (TimeoutException impossible) {
       throw new AssertionError(impossible);
+    } finally {
+      metadataWaiters.remove(current);
     }
   }
 
+  /** Requires lock. */
+  private void wakeMetadataWaiters() {
+    metadataWaiters.forEach(LockSupport::unpark);
+  }
+
   @Override
-  long awaitOnce(Condition condition, long nanos, String operation)
-      throws InterruptedException, TimeoutException {
-    return callbacks.awaitOrRun(condition, nanos, operation);
+  long awaitOnce(long nanos, String operation) throws InterruptedException, TimeoutException {
+    return callbacks.awaitOrRun(nanos, operation);
   }
 
   @Override
@@ -390,7 +403,7 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
     lock.lock();
     try {
       wakeReceiverAndSender();
-      metadataArrived.signalAll();
+      wakeMetadataWaiters();
     } finally {
       lock.unlock();
     }
@@ -516,7 +529,7 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
   }
 
   /**
-   * grpc's events for this call, and its Context's cancel. Each only records and signals: it must
+   * grpc's events for this call, and its Context's cancel. Each only records and wakes: it must
    * never block.
    */
   private final class Listener extends ClientCall.Listener<RespT>
@@ -526,7 +539,7 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
       lock.lock();
       try {
         responseHeaders = headers;
-        metadataArrived.signalAll();
+        wakeMetadataWaiters();
       } finally {
         lock.unlock();
       }
@@ -548,7 +561,7 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
       lock.lock();
       try {
         endTrailers = trailers;
-        metadataArrived.signalAll();
+        wakeMetadataWaiters();
       } finally {
         lock.unlock();
       }

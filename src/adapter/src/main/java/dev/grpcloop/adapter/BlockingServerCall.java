@@ -482,7 +482,7 @@ final class BlockingServerCall<ReqT, RespT> extends CallCore<ReqT, RespT>
   }
 
   /**
-   * grpc's events for this call. Each only records and signals: it must never block. Once this
+   * grpc's events for this call. Each only records and wakes: it must never block. Once this
    * side could not close the call, onMessage and onHalfClose throw instead: grpc's ServerImpl
    * closes a call whose listener throws there.
    */

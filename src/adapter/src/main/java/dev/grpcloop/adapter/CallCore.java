@@ -4,7 +4,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -49,7 +49,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * its handler has finished and nobody may call either.
  *
  * <p>Locks (the design notes' "Two locks, one way to wait" say why): {@code lock} guards every
- * field, here and in each side, and every wait is on one of its conditions ({@link #awaitOnce}).
+ * field, here and in each side, and every wait parks the waiting thread without it ({@link
+ * #awaitOnce}); whoever changes what a thread waits for does so under the lock and unparks it.
  * {@code callLock} serialises calls into grpc's call object, and is taken first; {@code lock} is
  * never held across a call into grpc, which may run a callback on the calling thread. A transition
  * that calls into grpc holds both, so grpc sees calls in the order of the transitions.
@@ -86,12 +87,6 @@ abstract class CallCore<InT, OutT> {
   /** Serialises calls into grpc's call object; see the class comment. */
   final ReentrantLock callLock = new ReentrantLock();
 
-  /** The receiver's wait: signalled by a message, a change of state, a queued callback. */
-  private final Condition receivable = lock.newCondition();
-
-  /** The sender's wait: signalled by an onReady, a change of state, a queued callback. */
-  private final Condition writable = lock.newCondition();
-
   /** Where the call stands. Changed only by {@link #transition}, as the class comment says. */
   private State state = State.OPEN;
 
@@ -110,10 +105,16 @@ abstract class CallCore<InT, OutT> {
    */
   private long sendEvents;
 
-  /** The thread inside recv, or null: one receiver at a time. */
+  /**
+   * The thread inside recv, or null: one receiver at a time. It is the only thread that waits for
+   * a message: unparked by a message, a change of state, a queued callback.
+   */
   private Thread receiver;
 
-  /** The thread inside send, or null: one sender at a time. */
+  /**
+   * The thread inside send, or null: one sender at a time. It is the only thread that waits for
+   * readiness: unparked by an onReady, a change of state, a queued callback.
+   */
   private Thread sender;
 
   /** A call that holds at most {@code maxBufferedBytes} of messages recv has not taken. */
@@ -140,14 +141,13 @@ abstract class CallCore<InT, OutT> {
   abstract void checkSendable(State state) throws StatusException;
 
   /**
-   * Requires lock, held once. The call's one wait: on {@code condition}, for at most {@code nanos}
-   * as {@link Timeouts#await} counts them. A client's thread runs the callbacks queued for the
-   * call's threads instead ({@link CallbackExecutor#awaitOrRun}); an operation that waits here
-   * ends with {@link #leaveWait}.
+   * Requires lock, held once. The call's one wait: parks, for at most {@code nanos}, as {@link
+   * Timeouts#park} says. A client's thread runs the callbacks queued for the call's threads
+   * instead ({@link CallbackExecutor#awaitOrRun}); an operation that waits here ends with {@link
+   * #leaveWait}.
    */
-  long awaitOnce(Condition condition, long nanos, String operation)
-      throws InterruptedException, TimeoutException {
-    return Timeouts.await(condition, nanos, operation);
+  long awaitOnce(long nanos, String operation) throws InterruptedException, TimeoutException {
+    return Timeouts.park(lock, nanos, operation);
   }
 
   /** The calling thread leaves a blocking operation (a client's runs what is still queued). */
@@ -187,7 +187,7 @@ abstract class CallCore<InT, OutT> {
     lock.lock();
     try {
       more = inbox.delivered(message, size, messagesMayArrive());
-      receivable.signal();
+      LockSupport.unpark(receiver);
     } finally {
       lock.unlock();
     }
@@ -209,7 +209,7 @@ abstract class CallCore<InT, OutT> {
     lock.lock();
     try {
       sendEvents++;
-      writable.signal();
+      LockSupport.unpark(sender);
     } finally {
       lock.unlock();
     }
@@ -373,7 +373,7 @@ abstract class CallCore<InT, OutT> {
         }
         default -> { // OPEN, PEER_FINISHED: more may come
           inbox.releaseIfEmpty();
-          nanos = awaitOnce(receivable, nanos, "recv");
+          nanos = awaitOnce(nanos, "recv");
         }
       }
     }
@@ -413,7 +413,7 @@ abstract class CallCore<InT, OutT> {
     lock.lockInterruptibly();
     try {
       while (sendEvents == seen) {
-        nanos = awaitOnce(writable, nanos, "send");
+        nanos = awaitOnce(nanos, "send");
       }
       return nanos;
     } finally {
@@ -457,10 +457,10 @@ abstract class CallCore<InT, OutT> {
     wakeReceiverAndSender();
   }
 
-  /** Requires lock. */
+  /** Requires lock. Unparks the receiver and the sender, if any: they look again. */
   final void wakeReceiverAndSender() {
-    receivable.signal();
-    writable.signal();
+    LockSupport.unpark(receiver);
+    LockSupport.unpark(sender);
   }
 
   /** Requires lock. Whether grpc may still deliver messages: OPEN or PEER_FINISHED. */

@@ -3,7 +3,6 @@ package dev.grpcloop.adapter;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -25,7 +24,7 @@ import java.util.logging.Logger;
  *       and so does one about to park.
  *   <li>While no thread is parked in the call, a callback runs at once on the submitting thread,
  *       in practice grpc's transport thread, as on a {@code directExecutor()} channel: the call's
- *       callbacks only record and signal, they never block. So no callback ever waits here for a
+ *       callbacks only record and wake, they never block. So no callback ever waits here for a
  *       thread that may not come, or that is busy elsewhere: an application that is computing
  *       still gets its responses read ahead (up to the call's bounds); one that stops calling, or
  *       goes away without closing the stream, leaves no response, and no transport buffer, stuck
@@ -52,7 +51,7 @@ final class CallbackExecutor implements Executor {
   /** The call's lock, which its waiting threads hold but while they park or run callbacks. */
   private final ReentrantLock lock;
 
-  /** Wakes the threads parked in the call, wherever they wait (takes the call's lock to signal). */
+  /** Wakes the threads parked in the call, wherever they wait (takes the call's lock). */
   private final Runnable wakeWaiters;
 
   /** Application threads parked in the call's waits. Changed under {@code lock}, read without. */
@@ -79,18 +78,17 @@ final class CallbackExecutor implements Executor {
   }
 
   /**
-   * Requires {@code lock}, held once: a thread of the call waits once on {@code condition}, as
-   * {@link CallCore#awaitOnce} says. If callbacks are queued, it runs them instead, without the
-   * lock, and returns the nanos left; else it parks, and callbacks queue for it until it wakes.
+   * Requires {@code lock}, held once: a thread of the call waits once, as {@link
+   * CallCore#awaitOnce} says. If callbacks are queued, it runs them instead, without the lock,
+   * and returns the nanos left; else it parks, and callbacks queue for it until it wakes.
    */
-  long awaitOrRun(Condition condition, long nanos, String operation)
-      throws InterruptedException, TimeoutException {
+  long awaitOrRun(long nanos, String operation) throws InterruptedException, TimeoutException {
     if (hasQueued()) {
       return runInstead(nanos);
     }
     parked++;
     try {
-      return Timeouts.await(condition, nanos, operation);
+      return Timeouts.park(lock, nanos, operation);
     } finally {
       parked--; // the caller passes runQueued before it leaves the call
     }

@@ -3,7 +3,8 @@ package dev.grpcloop.adapter;
 import io.grpc.StatusException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * How the adapter's waits count time: a wait takes the nanoseconds it may still use, or {@link
@@ -28,20 +29,33 @@ final class Timeouts {
   }
 
   /**
-   * Requires the condition's lock. Waits once on {@code condition} for at most {@code nanos}
-   * ({@link #NONE}: without limit) and returns the nanos left; throws if none were left. The wait
-   * may end early: the caller looks again at what it waits for.
+   * Requires {@code lock}, held once. The adapter's one way to wait: parks the calling thread once,
+   * without the lock, for at most {@code nanos} ({@link #NONE}: without limit), and returns the
+   * nanos left; throws if none were left, or if the thread is interrupted. Whoever changes what
+   * the thread waits for does so under the lock and then unparks it, so a change between the
+   * thread's look and its park leaves a permit, and the park returns at once. The wait may end
+   * early (a permit meant for an earlier wait): the caller looks again at what it waits for.
    */
-  static long await(Condition condition, long nanos, String operation)
+  static long park(ReentrantLock lock, long nanos, String operation)
       throws InterruptedException, TimeoutException {
-    if (nanos == NONE) {
-      condition.await();
-      return NONE;
-    }
-    if (nanos <= 0) {
+    if (nanos != NONE && nanos <= 0) {
       throw new TimeoutException(operation + "() timed out; the call goes on");
     }
-    return Math.max(0, condition.awaitNanos(nanos)); // never NONE by chance
+    long start = nanos == NONE ? 0 : System.nanoTime();
+    lock.unlock();
+    try {
+      if (nanos == NONE) {
+        LockSupport.park(lock);
+      } else {
+        LockSupport.parkNanos(lock, nanos);
+      }
+    } finally {
+      lock.lock();
+    }
+    if (Thread.interrupted()) {
+      throw new InterruptedException(operation + "() was interrupted");
+    }
+    return left(nanos, start);
   }
 
   /** A call's operation that waits at most {@code nanos}. */

@@ -7,9 +7,9 @@ final class CallWaits {
   private CallWaits() {}
 
   /**
-   * Whether {@code thread} is in {@code state} inside one of the call's waits ({@code awaitOnce},
-   * a server's or a client's: recv's, send's, a client's metadata), rather than running, or waiting a
-   * moment for a lock on its way there or out.
+   * Whether {@code thread} is in {@code state} inside one of the call's waits ({@link
+   * Timeouts#park}, a server's or a client's: recv's, send's, a client's metadata), rather than
+   * running, or waiting a moment for a lock on its way there or out.
    */
   static boolean parkedInTheCall(Thread thread, Thread.State state) {
     if (thread.getState() != state) {
@@ -21,9 +21,8 @@ final class CallWaits {
           && frame.getMethodName().equals("acquire")) {
         return false; // taking the call's lock, not waiting in the call
       }
-      if (frame.getMethodName().equals("awaitOnce")
-          && (frame.getClassName().equals(CallCore.class.getName())
-              || frame.getClassName().equals(BlockingClientCall.class.getName()))) {
+      if (frame.getMethodName().equals("park")
+          && frame.getClassName().equals(Timeouts.class.getName())) {
         inWait = true;
       }
     }

@@ -11,7 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -25,28 +25,38 @@ import org.junit.jupiter.api.Timeout;
 class CallbackExecutorTest {
 
   private final ReentrantLock lock = new ReentrantLock();
-  private final Condition changed = lock.newCondition();
+  /** The threads inside {@link #awaitOrRun}, as a call keeps its waiters. Under lock. */
+  private final List<Thread> waiters = new ArrayList<>();
   private final AtomicInteger wakes = new AtomicInteger();
   private final CallbackExecutor executor = new CallbackExecutor(lock, this::wakeWaiters);
 
-  /** What the call does to wake its waiters: signal, under the lock. */
+  /** What the call does to wake its waiters: unpark them, under the lock. */
   private void wakeWaiters() {
     lock.lock();
     try {
       wakes.incrementAndGet();
-      changed.signalAll();
+      waiters.forEach(LockSupport::unpark);
     } finally {
       lock.unlock();
     }
   }
 
-  /** Whether a thread is parked on the call's condition (it counted itself parked before). */
-  private boolean aThreadIsParked() {
-    lock.lock();
+  /** Requires lock. One wait of a call's thread, known to {@link #wakeWaiters} meanwhile. */
+  private long awaitOrRun(CallbackExecutor executor, long nanos)
+      throws InterruptedException, TimeoutException {
+    Thread current = Thread.currentThread();
+    waiters.add(current);
     try {
-      return lock.hasWaiters(changed);
+      return executor.awaitOrRun(nanos, "recv");
     } finally {
-      lock.unlock();
+      waiters.remove(current);
+    }
+  }
+
+  /** Waits until {@code thread} is parked in the executor's wait (it counted itself parked). */
+  private static void awaitParked(Thread thread) {
+    while (!CallWaits.parkedInTheCall(thread, Thread.State.WAITING)) {
+      Thread.onSpinWait();
     }
   }
 
@@ -66,7 +76,9 @@ class CallbackExecutorTest {
     Thread inside = Thread.ofVirtual().start(() -> {
       lock.lock();
       try {
-        executor.awaitOrRun(changed, Timeouts.NONE, "recv"); // parks until woken
+        while (ranOn.get() == null && !executor.hasQueued()) {
+          awaitOrRun(executor, Timeouts.NONE); // parks until woken
+        }
       } catch (InterruptedException | TimeoutException e) {
         throw new AssertionError(e);
       } finally {
@@ -79,9 +91,7 @@ class CallbackExecutorTest {
       }
       executor.runQueued(); // as the operation ends
     });
-    while (!aThreadIsParked()) {
-      Thread.onSpinWait();
-    }
+    awaitParked(inside);
     executor.execute(() -> ranOn.set(Thread.currentThread()));
     assertThat(ranOn.get()).as("queued for the parked thread").isNull();
     assertThat(executor.hasQueued()).isTrue();
@@ -105,7 +115,7 @@ class CallbackExecutorTest {
     Thread inside = Thread.ofVirtual().name("inside").start(() -> {
       lock.lock();
       try {
-        executor.awaitOrRun(changed, Timeouts.NONE, "recv"); // parks until woken
+        awaitOrRun(executor, Timeouts.NONE); // parks until woken
       } catch (InterruptedException | TimeoutException e) {
         throw new AssertionError(e);
       } finally {
@@ -113,13 +123,11 @@ class CallbackExecutorTest {
       }
       executor.runQueued(); // as the operation ends: its last look at the queue
     });
-    while (!aThreadIsParked()) {
-      Thread.onSpinWait();
-    }
+    awaitParked(inside);
     replaceQueue(executor, new OfferHook(() -> {
       lock.lock();
       try {
-        changed.signal(); // a change of state that did not come through the executor
+        LockSupport.unpark(inside); // a change of state that did not come through the executor
       } finally {
         lock.unlock();
       }
@@ -203,7 +211,7 @@ class CallbackExecutorTest {
         while (submitting.getCount() > 0) {
           lock.lock();
           try {
-            executor.awaitOrRun(changed, 1 + random.nextInt(20_000), "recv");
+            awaitOrRun(executor, 1 + random.nextInt(20_000));
           } catch (TimeoutException e) {
             // waits again, as a timed wait does until its operation gives up
           } catch (InterruptedException e) {
