@@ -7,9 +7,10 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * How the adapter's waits count time: a wait takes the nanoseconds it may still use, or {@link
- * #NONE} for no limit, and one that used them up throws {@link TimeoutException}, leaving the call
- * as it was. Each untimed operation is its timed one with {@link #NONE} ({@link #untimed}).
+ * How the adapter waits ({@link #park}, its one way) and counts time: a wait takes the nanoseconds
+ * it may still use, or {@link #NONE} for no limit, and one that used them up throws {@link
+ * TimeoutException}, leaving the call as it was. Each untimed operation is its timed one with
+ * {@link #NONE} ({@link #untimed}).
  */
 final class Timeouts {
 
