@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * One client call seen as a blocking stream: grpc's {@link ClientCall} and its listener on one
@@ -385,12 +384,12 @@ final class BlockingClientCall<ReqT, RespT> extends CallCore<RespT, ReqT>
 
   /** Requires lock. */
   private void wakeMetadataWaiters() {
-    metadataWaiters.forEach(LockSupport::unpark);
+    metadataWaiters.forEach(Timeouts::unpark);
   }
 
   @Override
   long awaitOnce(long nanos, String operation) throws InterruptedException, TimeoutException {
-    return callbacks.awaitOrRun(nanos, operation);
+    return callbacks.awaitOrRun(this, nanos, operation);
   }
 
   @Override

@@ -4,7 +4,6 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -147,7 +146,7 @@ abstract class CallCore<InT, OutT> {
    * #leaveWait}.
    */
   long awaitOnce(long nanos, String operation) throws InterruptedException, TimeoutException {
-    return Timeouts.park(lock, nanos, operation);
+    return Timeouts.park(lock, this, nanos, operation);
   }
 
   /** The calling thread leaves a blocking operation (a client's runs what is still queued). */
@@ -187,7 +186,7 @@ abstract class CallCore<InT, OutT> {
     lock.lock();
     try {
       more = inbox.delivered(message, size, messagesMayArrive());
-      LockSupport.unpark(receiver);
+      Timeouts.unpark(receiver);
     } finally {
       lock.unlock();
     }
@@ -209,7 +208,7 @@ abstract class CallCore<InT, OutT> {
     lock.lock();
     try {
       sendEvents++;
-      LockSupport.unpark(sender);
+      Timeouts.unpark(sender);
     } finally {
       lock.unlock();
     }
@@ -459,8 +458,8 @@ abstract class CallCore<InT, OutT> {
 
   /** Requires lock. Unparks the receiver and the sender, if any: they look again. */
   final void wakeReceiverAndSender() {
-    LockSupport.unpark(receiver);
-    LockSupport.unpark(sender);
+    Timeouts.unpark(receiver);
+    Timeouts.unpark(sender);
   }
 
   /** Requires lock. Whether grpc may still deliver messages: OPEN or PEER_FINISHED. */

@@ -80,15 +80,17 @@ final class CallbackExecutor implements Executor {
   /**
    * Requires {@code lock}, held once: a thread of the call waits once, as {@link
    * CallCore#awaitOnce} says. If callbacks are queued, it runs them instead, without the lock,
-   * and returns the nanos left; else it parks, and callbacks queue for it until it wakes.
+   * and returns the nanos left; else it parks on {@code call} ({@link Timeouts#park}), and
+   * callbacks queue for it until it wakes.
    */
-  long awaitOrRun(long nanos, String operation) throws InterruptedException, TimeoutException {
+  long awaitOrRun(Object call, long nanos, String operation)
+      throws InterruptedException, TimeoutException {
     if (hasQueued()) {
       return runInstead(nanos);
     }
     parked++;
     try {
-      return Timeouts.park(lock, nanos, operation);
+      return Timeouts.park(lock, call, nanos, operation);
     } finally {
       parked--; // the caller passes runQueued before it leaves the call
     }

@@ -36,9 +36,11 @@ final class Timeouts {
    * the thread waits for does so under the lock and then unparks it, so a change between the
    * thread's look and its park leaves a permit, and the park returns at once. The wait may end
    * early (a permit meant for an earlier wait): the caller looks again at what it waits for.
+   * {@code blocker} is what a thread dump says the thread waits for: the call.
    */
-  static long park(ReentrantLock lock, long nanos, String operation)
+  static long park(ReentrantLock lock, Object blocker, long nanos, String operation)
       throws InterruptedException, TimeoutException {
+    assert lock.getHoldCount() == 1 : "park with the lock held " + lock.getHoldCount() + " times";
     if (nanos != NONE && nanos <= 0) {
       throw new TimeoutException(operation + "() timed out; the call goes on");
     }
@@ -46,9 +48,9 @@ final class Timeouts {
     lock.unlock();
     try {
       if (nanos == NONE) {
-        LockSupport.park(lock);
+        LockSupport.park(blocker);
       } else {
-        LockSupport.parkNanos(lock, nanos);
+        LockSupport.parkNanos(blocker, nanos);
       }
     } finally {
       lock.lock();
@@ -57,6 +59,17 @@ final class Timeouts {
       throw new InterruptedException(operation + "() was interrupted");
     }
     return left(nanos, start);
+  }
+
+  /**
+   * Unparks {@code thread}, a call's waiter or null, unless it is the calling thread: a waiter that
+   * runs a callback itself is awake and looks again, and a permit left on it would cut short its
+   * next park, in the call or in the application's own code.
+   */
+  static void unpark(Thread thread) {
+    if (thread != Thread.currentThread()) {
+      LockSupport.unpark(thread);
+    }
   }
 
   /** A call's operation that waits at most {@code nanos}. */

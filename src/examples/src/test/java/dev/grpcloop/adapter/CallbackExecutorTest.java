@@ -47,7 +47,7 @@ class CallbackExecutorTest {
     Thread current = Thread.currentThread();
     waiters.add(current);
     try {
-      return executor.awaitOrRun(nanos, "recv");
+      return executor.awaitOrRun(this, nanos, "recv");
     } finally {
       waiters.remove(current);
     }
