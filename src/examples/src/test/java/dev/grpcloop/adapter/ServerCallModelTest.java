@@ -420,6 +420,14 @@ class ServerCallModelTest {
     }
 
     /**
+     * Whether the waiter may wait now: the call is not over, and a receiver has no message or end
+     * there for it, a sender a transport that is not ready.
+     */
+    private boolean waiterMayWait() {
+      return !over() && (waiterReceives ? taken == sent && !halfClosed : !fake.ready);
+    }
+
+    /**
      * Waits until the waiter, if any, is parked again or has ended, and checks what it got: what a
      * recv or send probe would have got at the same point.
      */
@@ -427,11 +435,15 @@ class ServerCallModelTest {
       if (waiter == null) {
         return;
       }
+      // A waiter seen parked where the model says it cannot wait may be on its way out: a virtual
+      // thread unparked as it parked shows WAITING for a moment before it runs on. One that stays
+      // so past the deadline lost its wake-up.
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      for (int spins = 0;
-          waiter.isAlive() && !CallWaits.parkedInTheCall(waiter, Thread.State.WAITING);
+      for (int spins = 0; waiter.isAlive()
+          && !(waiterMayWait() && CallWaits.parkedInTheCall(waiter, Thread.State.WAITING));
           spins++) {
-        assertThat(System.nanoTime() - deadline).as("the waiter parks or ends").isNegative();
+        assertThat(System.nanoTime() - deadline)
+            .as("the waiter ends, or parks where the model says it waits").isNegative();
         if (spins < 1_000) {
           Thread.yield();
         } else {
@@ -439,14 +451,7 @@ class ServerCallModelTest {
         }
       }
       if (waiter.isAlive()) {
-        assertThat(over()).as("a waiter is still parked after the call ended").isFalse();
-        if (waiterReceives) {
-          assertThat(taken == sent && !halfClosed)
-              .as("a receiver parked while a message or the end is there for it").isTrue();
-        } else {
-          assertThat(fake.ready).as("a sender parked while the transport is ready").isFalse();
-        }
-        return;
+        return; // parked where it may wait
       }
       Object outcome = waiterOutcome.get();
       if (waiterReceives) {
