@@ -19,6 +19,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.StatusException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -153,6 +154,46 @@ class ClientStartThrowsTest {
       if (bidi) {
         assertThat(serverOutcome.get(5, TimeUnit.SECONDS)).isEqualTo("CANCELLED");
       }
+    }
+  }
+
+  /**
+   * An interceptor whose start throws, and whose cancel then throws too: the caller gets the
+   * start's failure, with the cancel's kept as suppressed rather than lost.
+   */
+  @Test
+  void aCancelThatThrowsAfterAFailedStartIsKeptAsSuppressed() throws Exception {
+    ClientInterceptor bothThrow = new ClientInterceptor() {
+      @Override
+      public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
+          MethodDescriptor<ReqT, RespT> method, CallOptions options, Channel next) {
+        return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
+          @Override
+          public void start(Listener<RespT> listener, Metadata headers) {
+            super.start(listener, headers);
+            throw new IllegalStateException("interceptor fails in start");
+          }
+
+          @Override
+          public void cancel(String message, Throwable cause) {
+            super.cancel(message, cause);
+            throw new IllegalArgumentException("interceptor fails in cancel");
+          }
+        };
+      }
+    };
+    var service = Bind.bidi(BIDI, stream -> {
+      while (stream.recv() != null) {
+        // drain
+      }
+    });
+    try (TestServer server = TestServer.start(Transport.IN_PROCESS, service)) {
+      Channel channel = ClientInterceptors.intercept(server.channel(), bothThrow);
+      assertThatThrownBy(() -> BlockingClientCalls.bidiStreaming(channel, BIDI))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage("interceptor fails in start")
+          .satisfies(e -> assertThat(e.getSuppressed()).singleElement()
+              .isInstanceOf(IllegalArgumentException.class));
     }
   }
 }
