@@ -53,13 +53,6 @@ class CallbackExecutorTest {
     }
   }
 
-  /** Waits until {@code thread} is parked in the executor's wait (it counted itself parked). */
-  private static void awaitParked(Thread thread) {
-    while (!CallWaits.parkedInTheCall(thread, Thread.State.WAITING)) {
-      Thread.onSpinWait();
-    }
-  }
-
   @Test
   void runsAtOnceOnTheSubmittingThreadWhenNoThreadIsParked() {
     AtomicReference<Thread> ranOn = new AtomicReference<>();
@@ -91,7 +84,7 @@ class CallbackExecutorTest {
       }
       executor.runQueued(); // as the operation ends
     });
-    awaitParked(inside);
+    CallWaits.awaitParked(inside); // it counted itself parked first
     executor.execute(() -> ranOn.set(Thread.currentThread()));
     assertThat(ranOn.get()).as("queued for the parked thread").isNull();
     assertThat(executor.hasQueued()).isTrue();
@@ -123,7 +116,7 @@ class CallbackExecutorTest {
       }
       executor.runQueued(); // as the operation ends: its last look at the queue
     });
-    awaitParked(inside);
+    CallWaits.awaitParked(inside); // it counted itself parked first
     replaceQueue(executor, new OfferHook(() -> {
       lock.lock();
       try {

@@ -35,7 +35,8 @@ class ClientStartThrowsTest {
 
   enum Where { FIRST_REQUEST, START_AFTER_DELEGATING }
 
-  private static ClientInterceptor throwing(Where where) {
+  /** Throws where {@code where} says; with {@code cancelThrows}, its cancel throws too. */
+  private static ClientInterceptor throwing(Where where, boolean cancelThrows) {
     return new ClientInterceptor() {
       @Override
       public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
@@ -58,6 +59,14 @@ class ClientStartThrowsTest {
               throw new IllegalStateException("interceptor fails in request");
             }
             super.request(count);
+          }
+
+          @Override
+          public void cancel(String message, Throwable cause) {
+            super.cancel(message, cause);
+            if (cancelThrows) {
+              throw new IllegalArgumentException("interceptor fails in cancel");
+            }
           }
         };
       }
@@ -135,7 +144,7 @@ class ClientStartThrowsTest {
       }
     };
     try (TestServer server = TestServer.start(transport, service, watch)) {
-      Channel channel = ClientInterceptors.intercept(server.channel(), throwing(where));
+      Channel channel = ClientInterceptors.intercept(server.channel(), throwing(where, false));
       if (bidi) {
         assertThatThrownBy(() -> {
           ClientStream<Message, Message> call = BlockingClientCalls.bidiStreaming(channel, BIDI);
@@ -163,32 +172,14 @@ class ClientStartThrowsTest {
    */
   @Test
   void aCancelThatThrowsAfterAFailedStartIsKeptAsSuppressed() throws Exception {
-    ClientInterceptor bothThrow = new ClientInterceptor() {
-      @Override
-      public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
-          MethodDescriptor<ReqT, RespT> method, CallOptions options, Channel next) {
-        return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
-          @Override
-          public void start(Listener<RespT> listener, Metadata headers) {
-            super.start(listener, headers);
-            throw new IllegalStateException("interceptor fails in start");
-          }
-
-          @Override
-          public void cancel(String message, Throwable cause) {
-            super.cancel(message, cause);
-            throw new IllegalArgumentException("interceptor fails in cancel");
-          }
-        };
-      }
-    };
     var service = Bind.bidi(BIDI, stream -> {
       while (stream.recv() != null) {
         // drain
       }
     });
     try (TestServer server = TestServer.start(Transport.IN_PROCESS, service)) {
-      Channel channel = ClientInterceptors.intercept(server.channel(), bothThrow);
+      Channel channel = ClientInterceptors.intercept(server.channel(),
+          throwing(Where.START_AFTER_DELEGATING, true));
       assertThatThrownBy(() -> BlockingClientCalls.bidiStreaming(channel, BIDI))
           .isInstanceOf(IllegalStateException.class)
           .hasMessage("interceptor fails in start")
