@@ -13,7 +13,7 @@ import java.util.logging.Logger;
 /**
  * What a call learns from its method's marshallers, besides the messages: how big a message it
  * holds is (for its byte bound), and, on a server, that a response could not be serialized. Both
- * are asked of the message or its stream; nothing is kept on a thread.
+ * are asked of the message or its stream; nothing is kept on a thread beyond a send.
  */
 final class Marshalling {
   private Marshalling() {}
@@ -24,9 +24,9 @@ final class Marshalling {
   static final int UNKNOWN_SIZE = -1;
 
   /**
-   * The server call whose handler, or helper, runs in a Context: told of its responses that fail
-   * to serialize. grpc calls the response marshaller's {@code stream} inside {@code sendMessage},
-   * on the thread that sends, so the call's Context is current there.
+   * The server call that sends a response, in the Context current while it hands the response to
+   * grpc: told if it fails to serialize. grpc calls the response marshaller's {@code stream} inside
+   * {@code sendMessage}, on the thread that sends, where the call makes this Context current.
    */
   static final Context.Key<SerializationWatch> SENDING_CALL =
       Context.key("dev.grpcloop.adapter.sendingCall");

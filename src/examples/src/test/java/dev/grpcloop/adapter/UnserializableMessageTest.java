@@ -18,6 +18,7 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -82,6 +83,45 @@ class UnserializableMessageTest {
   @ParameterizedTest
   @EnumSource(Transport.class)
   void aResponseThatFailsWhenReadFailsTheCallWithInternal(Transport transport) throws Exception {
+    assertPoisonFailsTheCallWithInternal(transport, stream -> stream.send(msg("poison")));
+  }
+
+  /**
+   * The same when the response is sent by a thread of the application's own, outside the call's
+   * Context (a plain {@code new Thread}, which inherits no Context): the call is told whichever
+   * thread sends.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aResponseSentOutsideTheCallsContextThatFailsWhenReadFailsTheCallWithInternal(
+      Transport transport) throws Exception {
+    assertPoisonFailsTheCallWithInternal(transport, stream -> {
+      CompletableFuture<Void> sent = new CompletableFuture<>();
+      Thread sender = new Thread(() -> {
+        try {
+          stream.send(msg("poison"));
+          sent.complete(null);
+        } catch (Throwable t) {
+          sent.completeExceptionally(t);
+        }
+      });
+      sender.start();
+      sender.join();
+      try {
+        sent.join();
+      } catch (CompletionException e) {
+        throw e.getCause() instanceof StatusException status ? status : e;
+      }
+    });
+  }
+
+  /** How a handler sends the poison. */
+  private interface PoisonSend {
+    void send(ServerStream<Message, Message> stream) throws Exception;
+  }
+
+  private void assertPoisonFailsTheCallWithInternal(Transport transport, PoisonSend poisonSend)
+      throws Exception {
     MethodDescriptor<Message, Message> poisonable = BIDI.toBuilder(PROTO, LAZILY_FAILING).build();
     CompletableFuture<List<Object>> seen = new CompletableFuture<>();
     var handler = BlockingServerCalls.<Message, Message>bidiStreaming(poisonable, stream -> {
@@ -89,7 +129,7 @@ class UnserializableMessageTest {
       try {
         stream.send(msg("fine"));
         try {
-          stream.send(msg("poison"));
+          poisonSend.send(stream);
           outcomes.add("the poison send returned");
           stream.recv(); // waits until the call hears of it
           outcomes.add("recv returned");
