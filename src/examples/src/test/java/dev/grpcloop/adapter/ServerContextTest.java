@@ -16,12 +16,15 @@ import io.grpc.CallOptions;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Deadline;
+import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -95,6 +98,52 @@ class ServerContextTest {
       assertThat(contextCancelled.await(PATIENCE.toMillis(), MILLISECONDS))
           .as("the handler's Context is cancelled with the call").isTrue();
     }
+  }
+
+  /**
+   * A send changes nothing of the sending thread's Context: after it the handler's Context is the
+   * same object as before, and a Context the handler makes current around a send is the one a
+   * server interceptor's {@code sendMessage} runs in.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aSendLeavesTheSendersContextAsItWas(Transport transport) throws Exception {
+    List<String> seenBySendMessage = new CopyOnWriteArrayList<>();
+    ServerInterceptor recordValue = new ServerInterceptor() {
+      @Override
+      public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+          ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+        return next.startCall(new SimpleForwardingServerCall<>(call) {
+          @Override
+          public void sendMessage(RespT message) {
+            seenBySendMessage.add(String.valueOf(VALUE.get()));
+            super.sendMessage(message);
+          }
+        }, headers);
+      }
+    };
+    CompletableFuture<List<Boolean>> sameAfter = new CompletableFuture<>();
+    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(BIDI, stream -> {
+      Context before = Context.current();
+      stream.send(msg("first"));
+      boolean sameAfterFirst = Context.current() == before;
+      Context around = before.withValue(VALUE, "around the send");
+      around.call(() -> {
+        stream.send(msg("second"));
+        return null;
+      });
+      sameAfter.complete(List.of(sameAfterFirst, Context.current() == before));
+    }, Bind.options());
+
+    try (TestServer server = TestServer.start(transport, service(handler), recordValue, PUT_VALUE)) {
+      RawCall call = RawCall.start(server.channel(), BIDI);
+      call.request(2);
+      call.halfClose();
+      assertThat(call.awaitStatus().getCode()).isEqualTo(Status.Code.OK);
+    }
+    assertThat(await(sameAfter)).as("the handler's Context after each send is the one before")
+        .containsExactly(true, true);
+    assertThat(seenBySendMessage).containsExactly("from the interceptor", "around the send");
   }
 
   private static void assertSeenInCallContext(Seen seen) {
