@@ -17,6 +17,7 @@ import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Deadline;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -144,6 +145,45 @@ class ServerContextTest {
     assertThat(await(sameAfter)).as("the handler's Context after each send is the one before")
         .containsExactly(true, true);
     assertThat(seenBySendMessage).containsExactly("from the interceptor", "around the send");
+  }
+
+  /**
+   * A response that a server interceptor sends itself, outside any send of the handler's (here
+   * from its listener, at the half-close), has no call's watch in its Context: the response
+   * marshaller serializes it as it is.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aResponseAnInterceptorSendsItselfGoesOutAsItIs(Transport transport) throws Exception {
+    ServerInterceptor answerAtHalfClose = new ServerInterceptor() {
+      @Override
+      @SuppressWarnings("unchecked") // the test's one method sends Message
+      public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+          ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+        return new SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+          @Override
+          public void onHalfClose() {
+            call.sendHeaders(new Metadata());
+            call.sendMessage((RespT) msg("from the interceptor"));
+            super.onHalfClose();
+          }
+        };
+      }
+    };
+    var handler = BlockingServerCalls.<Message, Message>bidiStreaming(BIDI, stream -> {
+      while (stream.recv() != null) {
+        // sends nothing itself
+      }
+    }, Bind.options());
+
+    try (TestServer server = TestServer.start(transport, service(handler), answerAtHalfClose)) {
+      RawCall call = RawCall.start(server.channel(), BIDI);
+      call.request(1);
+      call.halfClose();
+      assertThat(call.awaitStatus().getCode()).isEqualTo(Status.Code.OK);
+      assertThat(call.messages()).extracting(Message::getText)
+          .containsExactly("from the interceptor");
+    }
   }
 
   private static void assertSeenInCallContext(Seen seen) {
