@@ -18,7 +18,8 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -96,20 +97,14 @@ class UnserializableMessageTest {
   void aResponseSentOutsideTheCallsContextThatFailsWhenReadFailsTheCallWithInternal(
       Transport transport) throws Exception {
     assertPoisonFailsTheCallWithInternal(transport, stream -> {
-      CompletableFuture<Void> sent = new CompletableFuture<>();
-      Thread sender = new Thread(() -> {
-        try {
-          stream.send(msg("poison"));
-          sent.complete(null);
-        } catch (Throwable t) {
-          sent.completeExceptionally(t);
-        }
+      FutureTask<Void> send = new FutureTask<>(() -> {
+        stream.send(msg("poison"));
+        return null;
       });
-      sender.start();
-      sender.join();
+      new Thread(send).start();
       try {
-        sent.join();
-      } catch (CompletionException e) {
+        await(send);
+      } catch (ExecutionException e) {
         throw e.getCause() instanceof StatusException status ? status : e;
       }
     });
